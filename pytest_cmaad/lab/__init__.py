@@ -1,0 +1,76 @@
+"""The embedded lab site: a complete site built on the spot from a scenario.
+
+``--cm-site=lab`` (scenario ``healthy``) or ``--cm-site=lab:SCENARIO``. By default its
+database is reached through the standard library's sqlite3; ``--cm-lab-sql=odbc`` reaches the
+same file through pyodbc and the SQLite3 ODBC driver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from ..sources.sitedb.database import Database, OdbcDatabase, SqliteDatabase
+from . import build
+from .scenarios import SCENARIOS, LabScenario, parse_lab_site
+
+LabSql = Literal["sqlite3", "odbc"]
+LAB_SQL_MODES: tuple[LabSql, ...] = ("sqlite3", "odbc")
+
+__all__ = ["LAB_SQL_MODES", "SCENARIOS", "LabScenario", "LabSite", "parse_lab_site"]
+
+
+@dataclass
+class LabSite:
+    """A built lab site: its files and how to reach them.
+
+    :param scenario: what the site looks like.
+    :param folder: where its files are (owned by the caller).
+    :param sql_mode: ``sqlite3`` or ``odbc``.
+    """
+
+    scenario: LabScenario
+    folder: Path
+    sql_mode: LabSql
+    database: Path
+    information_schema: Path
+
+    @classmethod
+    def build(cls, scenario: LabScenario, folder: Path, sql_mode: LabSql = "sqlite3",
+              devices: int = 300, collections: int = 4, now: datetime | None = None) -> LabSite:
+        """Build the site's database into ``folder``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        when = (now or datetime.now(timezone.utc)).replace(tzinfo=None)
+        database, info = build.build_database(scenario, folder, devices, collections, when)
+        return cls(scenario, folder, sql_mode, database, info)
+
+    @property
+    def odbc_connection_string(self) -> str:
+        """The SQLite3 ODBC driver's connection string for the lab database."""
+        return f"DRIVER={{SQLite3}};Database={self.database};NoCreat=1"
+
+    def profile(self) -> dict[str, Any]:
+        """The lab's profile: what a ``[sites.NAME]`` table would hold for it."""
+        sql = (self.odbc_connection_string if self.sql_mode == "odbc"
+               else f"sqlite3:{self.database}")
+        return {
+            "site_code": build.SITE_CODE,
+            "sql": sql,
+            "tenant_id": build.TENANT_ID.lower(),
+            "group_sync": {c: build.GROUPS[c][0].lower()
+                           for c in self.scenario.declared_collections},
+        }
+
+    def connect_sql(self, login_timeout: int = 15, query_timeout: int = 60) -> Database:
+        """Open the lab database the way ``sql_mode`` says."""
+        if self.sql_mode == "odbc":
+            return OdbcDatabase(self.odbc_connection_string, login_timeout, query_timeout,
+                                on_connect=self._attach_information_schema)
+        return SqliteDatabase(self.database, {"INFORMATION_SCHEMA": self.information_schema},
+                              query_timeout)
+
+    def _attach_information_schema(self, connection: Any) -> None:
+        path = str(self.information_schema).replace("'", "''")
+        connection.execute(f"ATTACH DATABASE '{path}' AS INFORMATION_SCHEMA")

@@ -1,0 +1,107 @@
+"""Lab scenarios as data: the healthy site, and one variation per broken link.
+
+Each scenario is the healthy description with the fields it breaks replaced; the database (and
+later the other stand-ins) are built from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class LabScenario:
+    """A declarative description of a lab site.
+
+    Times are minutes before the moment the lab is built; shares are fractions of the active
+    clients.
+    """
+
+    name: str
+    summary: str
+    tenant: bool = True
+    server_app: bool = True
+    client_app: bool = True
+    secret_expires_in_days: int = 420
+    client_auth_enabled: bool = True
+    discovery_full: bool = True
+    discovery_delta: bool = True
+    discovery_last_minutes: int = 3
+    discovery_errors: int = 0
+    iisssl_state: int = 1248
+    tenant_id_on_registration: bool = True
+    heartbeat_only_share: float = 0.0
+    legacy_share: float = 0.0
+    not_joined_share: float = 0.01
+    sync_enabled: bool = True
+    sync_last_minutes: int = 4
+    mapped_collections: tuple[str, ...] = ("LAB00010", "LAB00011")
+    declared_collections: tuple[str, ...] = ("LAB00010", "LAB00011")
+
+
+HEALTHY = LabScenario(
+    "healthy",
+    "Every prerequisite holds: E-HTTP, onboarded tenant, discovery and sync running.",
+)
+
+SCENARIOS: dict[str, LabScenario] = {
+    s.name: s
+    for s in (
+        HEALTHY,
+        replace(HEALTHY, name="tenant-missing",
+                summary="No tenant is onboarded (AAD_Tenant_Ex is empty, so are its apps).",
+                tenant=False, server_app=False, client_app=False),
+        replace(HEALTHY, name="secret-expired",
+                summary="The server app's secret expired 12 days ago.",
+                secret_expires_in_days=-12),
+        replace(HEALTHY, name="client-auth-disabled",
+                summary="'Disable Azure AD authentication for this tenant' is set: the tenant "
+                        "is missing from the site's settings.",
+                client_auth_enabled=False),
+        replace(HEALTHY, name="discovery-disabled",
+                summary="Azure AD user discovery is off (full and delta).",
+                discovery_full=False, discovery_delta=False),
+        replace(HEALTHY, name="discovery-stale",
+                summary="Discovery last succeeded three days ago and fails since.",
+                discovery_last_minutes=3 * 1440, discovery_errors=24),
+        replace(HEALTHY, name="http-only",
+                summary="Site communication is HTTPS or HTTP without Enhanced HTTP "
+                        "(IISSSLState 192).",
+                iisssl_state=192),
+        replace(HEALTHY, name="tenant-id-missing",
+                summary="Registrations carry no AADTenantID in ClientKeyData (the article's "
+                        "root cause).",
+                tenant_id_on_registration=False),
+        replace(HEALTHY, name="heartbeat-only",
+                summary="A fifth of the clients have Azure AD data from heartbeat discovery "
+                        "only.",
+                heartbeat_only_share=0.2),
+        replace(HEALTHY, name="legacy-clients",
+                summary="A few clients run Windows older than 10 1803 (no device token).",
+                legacy_share=0.03),
+        replace(HEALTHY, name="sync-disabled",
+                summary="Collection to group sync is switched off for the cloud service.",
+                sync_enabled=False, sync_last_minutes=3 * 1440),
+        replace(HEALTHY, name="sync-stale",
+                summary="The mappings last synced three hours ago.",
+                sync_last_minutes=180),
+        replace(HEALTHY, name="mapping-missing",
+                summary="A collection the profile declares has no group mapping.",
+                mapped_collections=("LAB00010",)),
+    )
+}
+
+
+def parse_lab_site(name: str) -> LabScenario | None:
+    """``lab`` or ``lab:SCENARIO`` -> the scenario; None when ``name`` is not a lab site.
+
+    :raises KeyError: naming the known scenarios when the scenario is unknown.
+    """
+    if name != "lab" and not name.startswith("lab:"):
+        return None
+    scenario = name.partition(":")[2] or "healthy"
+    if scenario not in SCENARIOS:
+        raise KeyError(
+            f"--cm-site={name}: unknown lab scenario {scenario!r}; known: {', '.join(SCENARIOS)} "
+            "(pytest --cm-lab-list)")
+    return SCENARIOS[scenario]

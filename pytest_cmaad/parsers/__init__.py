@@ -1,0 +1,1 @@
+"""Pure parsers for ConfigMgr and Windows text formats."""

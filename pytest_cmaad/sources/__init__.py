@@ -1,0 +1,1 @@
+"""Sources: each gathers facts about a site from one kind of endpoint."""
