@@ -10,7 +10,7 @@ import difflib
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,6 @@ class SiteSettings:
     values: dict[str, Any]
     origins: dict[str, str]
     lab_scenario: str | None = None
-    notes: tuple[str, ...] = field(default=())
 
     def get(self, key: str) -> Any:
         """The value of a profile key, or None."""
@@ -81,6 +80,8 @@ class SiteSettings:
 
     def source_key_hint(self, source: str) -> str:
         """Which key to set so that ``source`` is configured."""
+        if self.lab_scenario is not None:
+            return f"the lab site has no {source} stand-in in this version"
         keys = {
             "sql": "sql",
             "adminservice": "adminservice",
@@ -212,7 +213,8 @@ def resolve_site(
             values[key.name], origins[key.name] = value, origin
     if "site_code" not in values and SITE_CODE_RE.match(name):
         values["site_code"], origins["site_code"] = name.upper(), "profile name"
-    return SiteSettings(name, values, origins)
+    scenario = (name.partition(":")[2] or "healthy") if lab_profile is not None else None
+    return SiteSettings(name, values, origins, lab_scenario=scenario)
 
 
 def _pick(

@@ -19,6 +19,8 @@ from .stash import RUN_KEY, Run
 
 SUITE = Path(__file__).parent / "suite"
 SUITE_PREFIX = "cmaad"
+SUITE_MODULES = ("test_onboarding.py", "test_discovery.py", "test_communication.py",
+                 "test_registration.py", "test_sync.py", "test_hosts.py")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -144,12 +146,13 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     where = f"config {run.config_file.path}" if run.config_file else "no config file"
     lines = [f"cmaad: {len(run.sites)} site(s), {where}, built-in suite "
              f"{'on' if run.builtin else 'off'}"]
+    verbose = config.get_verbosity() > 0
     for site in run.sites.values():
-        lines.extend(_site_header(site))
+        lines.extend(_site_header(site, verbose))
     return lines
 
 
-def _site_header(site: Site) -> list[str]:
+def _site_header(site: Site, verbose: bool) -> list[str]:
     settings = site.settings
     configured = [s for s in ("sql", "adminservice", "mp", "graph", "hosts")
                   if settings.configured(s)]
@@ -157,7 +160,8 @@ def _site_header(site: Site) -> list[str]:
     lines = [f"cmaad site {site.name}: site code {settings.site_code or '?'}{lab}, sources: "
              f"{', '.join(configured) or 'none'}"]
     for key in PROFILE_KEYS:
-        if key.name in settings.values:
+        shown = verbose or settings.origins.get(key.name) != "default"
+        if key.name in settings.values and shown:
             lines.append(f"  {key.name} = {_shown(settings.values[key.name])} "
                          f"({settings.origins[key.name]})")
     return lines
@@ -191,7 +195,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     if run.builtin:
         builtin: list[pytest.Item] = []
-        for path in sorted(SUITE.glob("test_*.py")):
+        for path in (SUITE / name for name in SUITE_MODULES):
             module = pytest.Module.from_parent(session, path=path,
                                                nodeid=f"{SUITE_PREFIX}/{path.name}")
             builtin.extend(i for i in session.genitems(module) if isinstance(i, pytest.Item))

@@ -1,0 +1,72 @@
+"""Helpers for the plugin's own tests: run pytest on the lab and read its JUnit report."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+DB_CHECKS = frozenset({
+    "CMAAD-101", "CMAAD-102", "CMAAD-103", "CMAAD-104", "CMAAD-105", "CMAAD-201", "CMAAD-202",
+    "CMAAD-301", "CMAAD-401", "CMAAD-402", "CMAAD-403", "CMAAD-404", "CMAAD-501", "CMAAD-502",
+    "CMAAD-503",
+})
+
+
+@dataclass
+class Case:
+    """One JUnit testcase: its name, outcome, properties and message."""
+
+    name: str
+    outcome: str
+    properties: dict[str, str]
+    message: str = ""
+
+
+@dataclass
+class Report:
+    """A pytest run: its result object and its JUnit testcases."""
+
+    result: pytest.RunResult
+    cases: list[Case] = field(default_factory=list)
+
+    def ids(self, outcome: str, site: str | None = None) -> set[str]:
+        """Check ids of the testcases with ``outcome`` (optionally for one site)."""
+        return {c.properties["cm_check_id"] for c in self.cases
+                if c.outcome == outcome and (site is None or c.properties["cm_site"] == site)}
+
+    def case(self, check_id: str, site: str | None = None) -> Case:
+        """The testcase of one check."""
+        found = [c for c in self.cases if c.properties.get("cm_check_id") == check_id
+                 and (site is None or c.properties.get("cm_site") == site)]
+        assert len(found) == 1, [c.name for c in found]
+        return found[0]
+
+
+def parse_junit(path: Path) -> list[Case]:
+    """Read the testcases of a JUnit XML file."""
+    cases = []
+    for element in ET.parse(path).getroot().iter("testcase"):
+        properties = {p.get("name", ""): p.get("value", "")
+                      for p in element.iter("property")}
+        outcome, message = "passed", ""
+        for tag in ("failure", "error", "skipped"):
+            child = element.find(tag)
+            if child is not None:
+                outcome = {"failure": "failed", "error": "error", "skipped": "skipped"}[tag]
+                message = (child.get("message") or "") + "\n" + (child.text or "")
+                break
+        cases.append(Case(element.get("name", ""), outcome, properties, message))
+    return cases
+
+
+def run_lab(pytester: pytest.Pytester, *args: str, subprocess: bool = False) -> Report:
+    """Run pytest with ``args`` and JUnit output; warnings about properties are errors."""
+    junit = pytester.path / "junit.xml"
+    argv = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-W", "error::pytest.PytestWarning",
+            f"--junitxml={junit}", *args]
+    run = pytester.runpytest_subprocess if subprocess else pytester.runpytest
+    result = run(*argv)
+    return Report(result, parse_junit(junit) if junit.exists() else [])
