@@ -174,7 +174,8 @@ def _only_keys(path: Path, where: str, table: Mapping[str, Any], allowed: frozen
     for name in table:
         if name not in allowed:
             close = difflib.get_close_matches(name, sorted(allowed), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(allowed))})"
+            known = ", ".join(sorted(allowed))
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {known})"
             label = f"{where}.{name}" if where else name
             raise ConfigError(f"{path}: unknown key '{label}'{hint}")
 
@@ -243,7 +244,7 @@ def _typed_text(key: Key, text: Any, where: str) -> Any:
         raise ConfigError(f"{where}: {exc}") from None
 
 
-_SECRET_RE = re.compile(r"(?i)\b(pwd|password)\s*=\s*(\{[^}]*\}|[^;]*)")
+_SECRET_RE = re.compile(r"(?i)\b(pwd|password)\s*=\s*(\{(?:[^}]|\}\})*\}|[^;]*)")
 
 
 def redact(text: str) -> str:

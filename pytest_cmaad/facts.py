@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -42,14 +42,14 @@ class Offender(Model):
 
     name: str
     resource_id: int | None = None
-    values: dict[str, str | int | bool | None] = {}
+    values: dict[str, str | int | bool | None] = Field(default_factory=dict)
 
 
 class Offenders(Model):
     """A bounded sample of offending objects and how many there are in all."""
 
     total: int
-    sample: list[Offender] = []
+    sample: list[Offender] = Field(default_factory=list)
 
 
 class Tenant(Model):

@@ -9,8 +9,8 @@ import pytest
 
 from .catalog import CATALOG
 from .checks import Verdict, describe_failure, evaluate
-from .snapshot import SiteSnapshot
 from .sites import Site
+from .snapshot import SiteSnapshot
 from .sources.sitedb.database import Database, DatabaseError
 from .sources.sitedb.guard import NotReadOnly
 from .sources.sitedb.normalize import normalize_any
@@ -55,7 +55,7 @@ class SqlReader:
             pytest.fail(f"sql: {exc}", pytrace=False)
         except DatabaseError as exc:
             pytest.fail(str(exc), pytrace=False)
-        return [{n: normalize_any(v) for n, v in zip(names, row)} for row in rows]
+        return [{n: normalize_any(v) for n, v in zip(names, row, strict=True)} for row in rows]
 
 
 @pytest.fixture(scope="session")

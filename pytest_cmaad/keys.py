@@ -7,6 +7,7 @@ as ``--cm-KEY`` on the command line and as ``CMAAD_KEY`` in the environment.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -130,7 +131,7 @@ def _check_table(key: Key, value: Any) -> dict[str, str]:
     return table
 
 
-_CHECKERS = {
+_CHECKERS: dict[str, Callable[[Key, Any], Any]] = {
     "str": _check_str,
     "int": _check_int,
     "float": _check_float,

@@ -19,5 +19,5 @@ def https_or_ehttp(ctx: Context) -> Verdict:
         return ctx.failed(
             f"site {mode.site_code} communication security is IISSSLState "
             f"{security.describe()}: neither HTTPS only nor Enhanced HTTP, so clients cannot "
-            "register with Azure AD authentication", **observed)
-    return ctx.passed(f"site {mode.site_code}: IISSSLState {security.describe()}", **observed)
+            "register with Azure AD authentication", observed)
+    return ctx.passed(f"site {mode.site_code}: IISSSLState {security.describe()}", observed)

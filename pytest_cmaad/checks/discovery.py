@@ -27,16 +27,16 @@ def discovery_enabled(ctx: Context) -> Verdict:
     if not settings.rows:
         return ctx.failed(
             f"Azure AD user discovery is not configured ({settings.object} has no rows)",
-            **observed)
+            observed)
     enabled = _enabled(settings.rows)
     if not enabled:
         return ctx.failed(
             "Azure AD user discovery is disabled: full and delta synchronization are both off "
             f"for cloud service {', '.join(str(r.cloud_service_id) for r in settings.rows)}",
-            **observed)
+            observed)
     modes = sorted({m for r in enabled for m, on in (("full", r.full_sync_enabled),
                                                      ("delta", r.delta_sync_enabled)) if on})
-    return ctx.passed(f"Azure AD user discovery is enabled ({' and '.join(modes)})", **observed)
+    return ctx.passed(f"Azure AD user discovery is enabled ({' and '.join(modes)})", observed)
 
 
 def _max_age(ctx: Context, rows: list[DiscoveryRow]) -> tuple[timedelta, str]:
@@ -84,9 +84,9 @@ def discovery_recent(ctx: Context) -> Verdict:
         problems.append(f"{sum(m.count for m in errors)} error status messages from "
                         f"{status.component} since the last success: {ids}")
     if problems:
-        return ctx.failed("; ".join(problems), **observed)
+        return ctx.failed("; ".join(problems), observed)
     assert last is not None
-    return ctx.passed(f"the last discovery ran {_age(ctx.now - last)} ago", **observed)
+    return ctx.passed(f"the last discovery ran {_age(ctx.now - last)} ago", observed)
 
 
 def _age(delta: timedelta) -> str:

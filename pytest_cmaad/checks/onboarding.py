@@ -20,12 +20,12 @@ def tenant_onboarded(ctx: Context) -> Verdict:
     wanted = (ctx.expect("tenant_id") or "").strip("{}").lower() or None
     observed = {"tenants": [t.model_dump() for t in tenants], "tenant_id": wanted}
     if not tenants:
-        return ctx.failed("no Azure AD tenant is onboarded: AAD_Tenant_Ex has no rows", **observed)
+        return ctx.failed("no Azure AD tenant is onboarded: AAD_Tenant_Ex has no rows", observed)
     if wanted and wanted not in {t.tenant_id for t in tenants}:
         return ctx.failed(
             f"the configured tenant_id {wanted} is not onboarded; the site has "
-            f"{_tenant_names(tenants)}", **observed)
-    return ctx.passed(f"onboarded: {_tenant_names(tenants)}", **observed)
+            f"{_tenant_names(tenants)}", observed)
+    return ctx.passed(f"onboarded: {_tenant_names(tenants)}", observed)
 
 
 def _apps(ctx: Context, client: bool) -> tuple[list[Tenant], list[AadApp]]:
@@ -45,9 +45,9 @@ def _app_check(ctx: Context, client: bool) -> Verdict:
     if missing:
         return ctx.failed(
             f"no {kind} app in AAD_Application_Ex for tenant {_tenant_names(missing)}",
-            **observed)
+            observed)
     names = ", ".join(f"{a.name} ({a.client_id})" for a in apps)
-    return ctx.passed(f"{kind} app: {names}", **observed)
+    return ctx.passed(f"{kind} app: {names}", observed)
 
 
 @evaluator("CMAAD-102", "tenants", "applications")
@@ -79,7 +79,7 @@ def server_secret_valid(ctx: Context) -> Verdict:
         return ctx.undecided(
             f"sql: AAD_Application_Ex.SecretKeyExpiry is NULL for server app "
             f"{', '.join(str(a.name) for a in unknown)} — the expiry cannot be read from the "
-            "database; check it in Entra or configure the Graph source", **observed)
+            "database; check it in Entra or configure the Graph source", observed)
     lines = []
     for app in servers:
         moment = expiry[app.id]
@@ -92,9 +92,9 @@ def server_secret_valid(ctx: Context) -> Verdict:
             lines.append(f"the secret of server app {app.name} ({app.client_id}) expires on "
                          f"{moment:%Y-%m-%d} UTC, in {left} days (warning at {days})")
     if lines:
-        return ctx.failed("; ".join(lines), **observed)
+        return ctx.failed("; ".join(lines), observed)
     soonest = min(m for m in expiry.values() if m is not None and m > ctx.now)
-    return ctx.passed(f"the server app's secret is valid until {soonest:%Y-%m-%d} UTC", **observed)
+    return ctx.passed(f"the server app's secret is valid until {soonest:%Y-%m-%d} UTC", observed)
 
 
 @evaluator("CMAAD-105", "tenants", "client_auth")
@@ -111,6 +111,6 @@ def client_auth_enabled(ctx: Context) -> Verdict:
         return ctx.failed(
             f"tenant {_tenant_names(missing)} is not in the Sites.Settings of top-level site "
             f"{auth.site_code}: Azure AD authentication is not enabled for it (clients cannot "
-            "register with Azure AD auth)", **observed)
+            "register with Azure AD auth)", observed)
     return ctx.passed(
-        f"Sites.Settings of {auth.site_code} names {_tenant_names(tenants)}", **observed)
+        f"Sites.Settings of {auth.site_code} names {_tenant_names(tenants)}", observed)

@@ -22,8 +22,8 @@ def registered_ratio(ctx: Context) -> Verdict:
                "an Azure AD device id with token authentication")
     if ratio < minimum:
         return ctx.failed(f"{summary}; at least {minimum:.0%} expected; "
-                          f"{reg.unregistered.total} did not", reg.unregistered, **observed)
-    return ctx.passed(summary, **observed)
+                          f"{reg.unregistered.total} did not", observed, reg.unregistered)
+    return ctx.passed(summary, observed)
 
 
 @evaluator("CMAAD-402", "tenants", "tenant_registration")
@@ -47,9 +47,9 @@ def tenant_id_on_registrations(ctx: Context) -> Verdict:
         return ctx.failed(
             f"{bad} of {registered} registered active clients do not carry the onboarded "
             f"tenant's AADTenantID in ClientKeyData ({missing} have none, {foreign} another "
-            "tenant): their membership is never synced", reg.offenders, **observed)
+            "tenant): their membership is never synced", observed, reg.offenders)
     return ctx.passed(f"all {registered} registered active clients carry the onboarded tenant's "
-                      "AADTenantID", **observed)
+                      "AADTenantID", observed)
 
 
 @evaluator("CMAAD-403", "heartbeat_only")
@@ -61,9 +61,9 @@ def heartbeat_only(ctx: Context) -> Verdict:
         return ctx.failed(
             f"{offenders.total} active clients have an AADDeviceID from heartbeat discovery only "
             "(v_R_System) and no token-authenticated registration in ClientKeyData: the sync "
-            "ignores them", offenders, **observed)
+            "ignores them", observed, offenders)
     return ctx.passed("no active client has Azure AD data from heartbeat discovery only",
-                      **observed)
+                      observed)
 
 
 @evaluator("CMAAD-404", "os_builds")
@@ -83,7 +83,7 @@ def legacy_clients(ctx: Context) -> Verdict:
         return ctx.failed(
             f"{builds.legacy.total} of {total} active clients run Windows older than 10 1803 "
             f"(build 10.0.17134), which cannot get an Azure AD device token: {listing}",
-            builds.legacy, **observed)
+            observed, builds.legacy)
     note = f"; {unknown} report no build" if unknown else ""
     return ctx.passed(f"all {total - unknown} active clients with a known build run 10.0.17134 "
-                      f"or later{note}", **observed)
+                      f"or later{note}", observed)

@@ -8,7 +8,7 @@ error naming the source and the fix.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -48,14 +48,14 @@ class Context:
         return Verdict(check_id=self.check.id, site=self.settings.name, outcome=outcome,  # type: ignore[arg-type]
                        message=message, source=self._source(), **extra)
 
-    def passed(self, message: str, **observed: Any) -> Verdict:
+    def passed(self, message: str, observed: Mapping[str, Any]) -> Verdict:
         """The prerequisite holds."""
-        return self._verdict("passed", message, observed=observed)
+        return self._verdict("passed", message, observed=dict(observed))
 
-    def failed(self, message: str, offenders: Offenders | None = None, **observed: Any
-               ) -> Verdict:
+    def failed(self, message: str, observed: Mapping[str, Any],
+               offenders: Offenders | None = None) -> Verdict:
         """The prerequisite does not hold."""
-        return self._verdict("failed", message, offenders=offenders, observed=observed)
+        return self._verdict("failed", message, offenders=offenders, observed=dict(observed))
 
     def without_tenant(self) -> Verdict | None:
         """A skip when no tenant is onboarded: checks of a tenant's settings depend on one."""
@@ -63,13 +63,13 @@ class Context:
             return None
         return self.nothing_to_check("no tenant is onboarded (see CMAAD-101)")
 
-    def nothing_to_check(self, message: str, **observed: Any) -> Verdict:
+    def nothing_to_check(self, message: str) -> Verdict:
         """Nothing to decide: skipped, never a silent pass."""
-        return self._verdict("skipped", message, reason="nothing-to-check", observed=observed)
+        return self._verdict("skipped", f"nothing-to-check: {message}", reason="nothing-to-check")
 
-    def undecided(self, message: str, **observed: Any) -> Verdict:
+    def undecided(self, message: str, observed: Mapping[str, Any]) -> Verdict:
         """The facts are there but do not allow a decision: an error."""
-        return self._verdict("error", message, observed=observed)
+        return self._verdict("error", message, observed=dict(observed))
 
     def _source(self) -> str | None:
         for name in _EVALUATORS[self.check.id].needs:

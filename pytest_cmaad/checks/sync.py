@@ -24,12 +24,12 @@ def sync_enabled(ctx: Context) -> Verdict:
     observed = {"object": settings.object, "rows": [r.model_dump() for r in settings.rows]}
     if not settings.rows:
         return ctx.failed(f"collection to group sync is not configured ({settings.object} has "
-                          "no rows)", **observed)
+                          "no rows)", observed)
     if not _sync_enabled(settings):
         services = ", ".join(str(r.cloud_service_id) for r in settings.rows)
         return ctx.failed(f"collection to group sync is disabled for cloud service {services} "
-                          "(FullSyncEnabled and DeltaSyncEnabled are off)", **observed)
-    return ctx.passed("collection to group sync is enabled", **observed)
+                          "(FullSyncEnabled and DeltaSyncEnabled are off)", observed)
+    return ctx.passed("collection to group sync is enabled", observed)
 
 
 def _mapping_offender(m: GroupMapping, **values: str | int | bool | None) -> Offender:
@@ -62,11 +62,11 @@ def mappings_exist(ctx: Context) -> Verdict:
         problems.append(f"{len(orphans)} mappings name a collection that does not exist")
     if problems:
         offenders = missing + orphans
-        return ctx.failed("; ".join(problems), Offenders(total=len(offenders), sample=offenders),
-                          **observed)
+        return ctx.failed("; ".join(problems), observed,
+                          Offenders(total=len(offenders), sample=offenders))
     listing = ", ".join(f"{m.collection_id} ({m.collection_name}) -> {m.group_name}"
                         for m in found.mappings)
-    return ctx.passed(f"{len(found.mappings)} mappings: {listing}", **observed)
+    return ctx.passed(f"{len(found.mappings)} mappings: {listing}", observed)
 
 
 @evaluator("CMAAD-503", "tenants", "sync_settings", "group_mappings")
@@ -96,6 +96,6 @@ def mappings_synced(ctx: Context) -> Verdict:
         return ctx.failed(
             f"{len(bad)} of {len(found.mappings)} mappings did not sync successfully in the last "
             f"{minutes} minutes (LastSyncStatus other than {SYNC_OK_STATUS} counts as failed)",
-            Offenders(total=len(bad), sample=bad), **observed)
+            observed, Offenders(total=len(bad), sample=bad))
     return ctx.passed(f"all {len(found.mappings)} mappings synced successfully in the last "
-                      f"{minutes} minutes", **observed)
+                      f"{minutes} minutes", observed)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import Field
+
 from ..catalog import Check
 from ..facts import Model, Offenders
 
@@ -26,7 +28,7 @@ class Verdict(Model):
     message: str
     reason: str | None = None
     source: str | None = None
-    observed: dict[str, Any] = {}
+    observed: dict[str, Any] = Field(default_factory=dict)
     offenders: Offenders | None = None
 
 

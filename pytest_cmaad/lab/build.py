@@ -219,7 +219,7 @@ def _onboarding(conn: sqlite3.Connection, s: LabScenario, now: datetime, ago: An
     conn.execute("INSERT INTO AAD_Tenant_Ex VALUES (1, ?, ?, 0, ?, ?)",
                  (TENANT_ID, TENANT_NAME, SITE_CODE, ago(60 * 24 * 200)))
     expiry = _stamp(now + timedelta(days=s.secret_expires_in_days))
-    apps = []
+    apps: list[tuple[Any, ...]] = []
     if s.server_app:
         apps.append((1, 1, SERVER_APP_ID, "ConfigMgr Lab Server", 0, "https://ConfigMgrService",
                      "https://ConfigMgrService", b"\x0c\x01\x00\x00lab", b"\x30\x82lab",

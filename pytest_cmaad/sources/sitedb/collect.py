@@ -128,13 +128,13 @@ class SiteDbCollector:
             message = f"sql {self.db.description}: {exc}"
             return Fact(source=SOURCE, problem=Problem(source=SOURCE, message=message))
 
-    def _rows(self, query: q.Query, params: tuple[Any, ...] = (), **parts: str
+    def _rows(self, query: q.Query, params: tuple[Any, ...] = (), /, **parts: str
               ) -> list[dict[str, Any]]:
         rows = self.db.query(query.render(**parts), params)
         result = []
         for row in rows:
             record = {}
-            for (name, kind), value in zip(query.columns, row):
+            for (name, kind), value in zip(query.columns, row, strict=True):
                 try:
                     record[name] = normalize(value, kind)
                 except ValueShapeError as exc:

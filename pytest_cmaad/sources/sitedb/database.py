@@ -7,6 +7,7 @@ database, the SQLSTATE and the fix.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import time
@@ -147,10 +148,8 @@ class OdbcDatabase(Database):
 
     def close(self) -> None:
         """Close the connection; errors on close are of no interest."""
-        try:
+        with contextlib.suppress(Exception):
             self._conn.close()
-        except Exception:
-            pass
 
     def _translate(self, exc: Exception, connecting: bool) -> DatabaseError:
         sqlstate, text = _odbc_error_parts(exc)
@@ -190,7 +189,8 @@ def _odbc_error_parts(exc: Exception) -> tuple[str, str]:
 def odbc_fix(sqlstate: str, text: str, connecting: bool, query_timeout: int) -> str:
     """The fix to suggest for a driver error."""
     lowered = text.lower()
-    if "can't open lib" in lowered or "data source name not found" in lowered or sqlstate == "IM002":
+    missing = ("can't open lib" in lowered or "data source name not found" in lowered)
+    if missing or sqlstate == "IM002":
         return ("the ODBC driver named in DRIVER= is not installed — install it (e.g. Microsoft "
                 "ODBC Driver 18 for SQL Server) or correct the name")
     if sqlstate == "28000" or "login failed" in lowered:
