@@ -53,6 +53,14 @@ class Key:
         return "cm_" + self.name
 
     @property
+    def metavar(self) -> str:
+        """How ``--help`` shows the value."""
+        if self.kind == "choice":
+            return "{" + ",".join(self.choices) + "}"
+        return {"int": "N", "float": "RATIO", "list": "A,B", "table": "COLL=GROUP,..."}.get(
+            self.kind, "VALUE")
+
+    @property
     def env(self) -> str:
         """The environment variable, e.g. ``CMAAD_MANAGEMENT_POINTS``."""
         return "CMAAD_" + self.name.upper()

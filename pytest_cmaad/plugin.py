@@ -43,7 +43,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--cm-lab-collections", dest="cm_lab_collections", type=int, metavar="N",
                     default=None, help="Collections in the lab besides All Systems (default 4)")
     for key in PROFILE_KEYS:
-        group.addoption(key.flag, dest=key.dest, metavar=key.name.upper(), default=None,
+        group.addoption(key.flag, dest=key.dest, metavar=key.metavar, default=None,
                         help=f"{key.help} (env {key.env})")
     parser.addini("cm_site", "Sites to check when --cm-site is not given", type="args")
     parser.addini("cm_config", "Config file of pytest-cmaad")
