@@ -66,7 +66,8 @@ def run_lab(pytester: pytest.Pytester, *args: str, subprocess: bool = False) -> 
     """Run pytest with ``args`` and JUnit output; warnings about properties are errors."""
     junit = pytester.path / "junit.xml"
     argv = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest",
-            "-W", "error::pytest.PytestWarning", f"--junitxml={junit}", *args]
+            "-W", "error::pytest.PytestWarning",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning", f"--junitxml={junit}", *args]
     run = pytester.runpytest_subprocess if subprocess else pytester.runpytest
     result = run(*argv)
     return Report(result, parse_junit(junit) if junit.exists() else [])
