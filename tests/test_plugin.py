@@ -140,3 +140,21 @@ def test_lab_scale_knobs(pytester: pytest.Pytester) -> None:
     assert report.ids("failed") == {"CMAAD-404"}
     assert "30 of 1000 active clients run Windows older than 10 1803" in (
         report.case("CMAAD-404").message)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[sites.PS1]\nsqll = 'x'\n",
+         "ERROR: */cmaad.toml: unknown key 'sites.PS1.sqll' (did you mean 'sql'?)"),
+        ("[sites.PS1\n", "ERROR: */cmaad.toml: invalid TOML: *"),
+    ],
+)
+def test_config_file_errors_stop_the_run(pytester: pytest.Pytester, toml: str, message: str
+                                         ) -> None:
+    """A malformed config file is a usage error naming the file and the key."""
+    pytester.makefile(".toml", cmaad=toml)
+    result = pytester.runpytest("--cm-site=PS1")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+    assert len(result.stderr.lines) <= 2
