@@ -132,9 +132,14 @@ def _positive(config: pytest.Config, name: str) -> int:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Remove the lab's scratch folder."""
+    """Stop the lab sites and remove their scratch folder."""
     run = config.stash.get(RUN_KEY, None)
-    if run is not None and run.scratch is not None:
+    if run is None:
+        return
+    for site in run.sites.values():
+        if site.lab is not None:
+            site.lab.close()
+    if run.scratch is not None:
         run.scratch.cleanup()
 
 

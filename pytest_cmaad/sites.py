@@ -1,19 +1,23 @@
-"""Selected sites: their settings, their lab (if any), and their snapshot, collected once."""
+"""Selected sites: their settings, their lab (if any), and their snapshot, collected once.
+
+Each source has a collector in :data:`COLLECTORS`; a configured source without one is
+reported as not supported. When two sources provide the same fact, the one listed first in
+:data:`pytest_cmaad.config.SOURCES` is used.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from .config import SOURCES, SiteSettings
-from .facts import SiteFacts
+from .facts import Fact, SiteFacts
 from .lab import LabSite
 from .snapshot import SiteSnapshot, SourceState
 from .sources.sitedb.collect import FACT_NAMES, collect_site_db
 from .sources.sitedb.database import Database, OdbcDatabase
-
-SUPPORTED_SOURCES = frozenset({"sql"})
 
 
 @dataclass
@@ -48,30 +52,49 @@ class Site:
         return self._snapshot
 
 
+class SourceResult(NamedTuple):
+    """What one source gathered, and how it fared."""
+
+    facts: dict[str, Fact[Any]]
+    state: SourceState
+
+
+Collector = Callable[[Site, datetime], SourceResult]
+
+
+def collect_sql(site: Site, now: datetime) -> SourceResult:
+    """The site database source; a connection failure is every database fact's problem."""
+    declared = sorted((site.settings.get("group_sync") or {}).keys())
+    facts, db, problem, seconds = collect_site_db(
+        site.connect_sql, site.settings.site_code, declared, now)
+    state = SourceState(
+        state="error" if problem else "ok", description=db.description if db else "",
+        problem=problem, queries=db.queries if db else 0, seconds=round(seconds, 3))
+    if problem is not None:
+        facts = {name: Fact(source="sql", problem=problem) for name in FACT_NAMES}
+    return SourceResult(facts, state)
+
+
+COLLECTORS: dict[str, Collector] = {
+    "sql": collect_sql,
+}
+
+
 def collect_snapshot(site: Site, now: datetime | None = None) -> SiteSnapshot:
     """Ask every configured source for its facts."""
     moment = now or datetime.now(timezone.utc)
-    settings = site.settings
     sources: dict[str, SourceState] = {}
     facts: dict[str, Any] = {}
     for source in SOURCES:
-        if not settings.configured(source):
+        if not site.settings.configured(source):
             sources[source] = SourceState(state="not-configured")
-        elif source not in SUPPORTED_SOURCES:
+        elif source not in COLLECTORS:
             sources[source] = SourceState(state="not-supported")
-    if settings.configured("sql"):
-        declared = sorted((settings.get("group_sync") or {}).keys())
-        found, db, problem, seconds = collect_site_db(
-            site.connect_sql, settings.site_code, declared, moment)
-        description = db.description if db else ""
-        sources["sql"] = SourceState(
-            state="error" if problem else "ok", description=description, problem=problem,
-            queries=db.queries if db else 0, seconds=round(seconds, 3))
-        if problem is not None:
-            facts.update({name: {"source": "sql", "problem": problem.model_dump()}
-                          for name in FACT_NAMES})
         else:
-            facts.update({name: fact.model_dump() for name, fact in found.items()})
+            result = COLLECTORS[source](site, moment)
+            sources[source] = result.state
+            for name, fact in result.facts.items():
+                facts.setdefault(name, fact.model_dump())
     return SiteSnapshot(
-        site=settings.name, site_code=settings.site_code, collected_at=moment,
+        site=site.settings.name, site_code=site.settings.site_code, collected_at=moment,
         sources=dict(sorted(sources.items())), facts=SiteFacts.model_validate(facts))

@@ -7,7 +7,8 @@ same file through pyodbc and the SQLite3 ODBC driver.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -36,6 +37,7 @@ class LabSite:
     sql_mode: LabSql
     database: Path
     information_schema: Path
+    closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     @classmethod
     def build(cls, scenario: LabScenario, folder: Path, sql_mode: LabSql = "sqlite3",
@@ -62,6 +64,11 @@ class LabSite:
             "group_sync": {c: build.GROUPS[c][0].lower()
                            for c in self.scenario.declared_collections},
         }
+
+    def close(self) -> None:
+        """Stop whatever the lab started (servers, threads), newest first."""
+        while self.closers:
+            self.closers.pop()()
 
     def connect_sql(self, login_timeout: int = 15, query_timeout: int = 60) -> Database:
         """Open the lab database the way ``sql_mode`` says."""
