@@ -12,6 +12,7 @@ Severity = Literal["low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")
 
 Source = Literal["sql", "adminservice", "mp", "graph", "hosts"]
+Per = Literal["site", "mp", "client", "server"]
 
 STEPS: dict[int, str] = {
     1: "onboarding",
@@ -45,6 +46,8 @@ class Check:
     :param why: why a failure breaks the sync.
     :param remediation: how to fix a failure.
     :param reference: documentation to read.
+    :param per: what one test of the check is about: the site, or each management point,
+        sampled client or site system (the snapshot lists those objects).
     """
 
     id: str
@@ -55,6 +58,7 @@ class Check:
     why: str
     remediation: str
     reference: str
+    per: Per = "site"
 
     @property
     def step_name(self) -> str:
@@ -137,6 +141,7 @@ _CHECKS = (
         "Clients register their Azure AD identity with a management point over HTTPS.",
         "Check the IIS 443 binding and certificate of the management point; see mpcontrol.log.",
         REF_EHTTP,
+        per="mp",
     ),
     Check(
         "CMAAD-303", "Each management point's TLS certificate is valid, trusted and not near "
@@ -145,6 +150,7 @@ _CHECKS = (
         "Bind a valid PKI certificate, or let Enhanced HTTP bind the SMS Role SSL Certificate "
         "(clean the stale IIS 443 binding).",
         REF_EHTTP,
+        per="mp",
     ),
     Check(
         "CMAAD-304", "Each management point's token service (CCM_STS) is present and healthy.",
@@ -152,6 +158,7 @@ _CHECKS = (
         "CCM_STS exchanges the client's Azure AD token for a ConfigMgr token.",
         "Check the CCM_STS IIS application and CCM_STS.log on the management point.",
         REF_AAD_CLIENTS,
+        per="mp",
     ),
     Check(
         "CMAAD-305", "The management points the site lists, MPLIST returns and the profile "
@@ -265,6 +272,7 @@ _CHECKS = (
         "A device that is not joined has no device token to register with.",
         "Join the device (or fix hybrid join) and compare dsregcmd /status with the site.",
         REF_DSREG,
+        per="client",
     ),
     Check(
         "CMAAD-602", "Sampled clients registered with Azure AD authentication.", 5, "medium",
@@ -272,6 +280,7 @@ _CHECKS = (
         "'Approval status 3' in ClientIDManagerStartup.log is the client's proof.",
         "Read ClientIDManagerStartup.log on the client.",
         REF_LOGS,
+        per="client",
     ),
     Check(
         "CMAAD-603", "Sampled clients' token logs show no WAM or MFA failures.", 4, "medium",
@@ -279,6 +288,7 @@ _CHECKS = (
         "Token failures stop the Azure AD registration.",
         "Read CcmAad.log (ADALOperationProvider.log before 2107) on the client.",
         REF_LOGS,
+        per="client",
     ),
     Check(
         "CMAAD-604", "Management points' CCM_STS.log validates Azure AD tokens.", 5, "medium",
@@ -286,6 +296,7 @@ _CHECKS = (
         "Token service exceptions stop every Azure AD registration at that management point.",
         "Read CCM_STS.log on the management point.",
         REF_LOGS,
+        per="server",
     ),
     Check(
         "CMAAD-605", "Management points register devices with Azure AD authentication.", 5,
@@ -293,6 +304,7 @@ _CHECKS = (
         "MP_RegistrationManager.log shows each Azure AD registration.",
         "Read MP_RegistrationManager.log on the management point.",
         REF_LOGS,
+        per="server",
     ),
     Check(
         "CMAAD-606", "The sync log shows successful syncs and no secret errors.", 6, "medium",
@@ -300,6 +312,7 @@ _CHECKS = (
         "The sync worker's log is where failures of the sync itself show.",
         "Read SMS_AZUREAD_DISCOVERY_AGENT.log or CollectionAADGroupSyncWorker.log (by version).",
         REF_LOGS,
+        per="server",
     ),
 )
 

@@ -30,6 +30,12 @@ def cm_site(request: pytest.FixtureRequest) -> Site:
     return run.sites[request.param]
 
 
+@pytest.fixture
+def cm_object(request: pytest.FixtureRequest) -> str | None:
+    """The management point, client or site system a per-object check is about (or None)."""
+    return getattr(request, "param", None)
+
+
 @pytest.fixture(scope="session")
 def cm_snapshot(cm_site: Site) -> SiteSnapshot:
     """Everything collected about the site (collected once per session)."""
@@ -74,7 +80,7 @@ def cm_sql(cm_site: Site) -> Iterator[SqlReader]:
 
 
 @pytest.fixture
-def cm_verdict(request: pytest.FixtureRequest, cm_site: Site) -> Verdict:
+def cm_verdict(request: pytest.FixtureRequest, cm_site: Site, cm_object: str | None) -> Verdict:
     """The verdict of the test's ``cmaad_check`` marker on the site.
 
     Skips when the check's source is not configured or there is nothing to check, and errors
@@ -85,7 +91,7 @@ def cm_verdict(request: pytest.FixtureRequest, cm_site: Site) -> Verdict:
         raise pytest.UsageError(
             f"{request.node.nodeid}: cm_verdict needs @pytest.mark.cmaad_check('CMAAD-NNN') "
             "naming a built-in check")
-    verdict = evaluate(marker.args[0], cm_site.settings, cm_site.snapshot())
+    verdict = evaluate(marker.args[0], cm_site.settings, cm_site.snapshot(), cm_object)
     request.node.stash[VERDICT_KEY] = verdict
     if verdict.outcome == "skipped":
         pytest.skip(verdict.message)

@@ -11,7 +11,7 @@ import pytest
 
 from .catalog import CATALOG, STEPS
 from .config import ConfigError, find_config_file, redact, resolve_site
-from .fixtures import cm_site, cm_snapshot, cm_sql, cm_verdict  # noqa: F401
+from .fixtures import cm_object, cm_site, cm_snapshot, cm_sql, cm_verdict  # noqa: F401
 from .keys import PROFILE_KEYS
 from .lab import LAB_SQL_MODES, SCENARIOS, LabSite, parse_lab_site
 from .sites import Site
@@ -181,14 +181,28 @@ def _shown(value: Any) -> str:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run every test that uses ``cm_site`` once per selected site."""
+    """Run every test that uses ``cm_site`` once per selected site.
+
+    A check that is about each management point, client or site system runs once per object
+    the site's snapshot lists (the snapshot is collected for that, once).
+    """
     if "cm_site" not in metafunc.fixturenames:
         return
     run = metafunc.config.stash.get(RUN_KEY, None)
     if run is None:
         return
-    names = list(run.sites)
-    metafunc.parametrize("cm_site", names, ids=names, indirect=True, scope="session")
+    marker = metafunc.definition.get_closest_marker("cmaad_check")
+    check = CATALOG.get(str(marker.args[0])) if marker is not None and marker.args else None
+    if check is None or check.per == "site" or "cm_object" not in metafunc.fixturenames:
+        names = list(run.sites)
+        metafunc.parametrize("cm_site", names, ids=names, indirect=True, scope="session")
+        return
+    pairs: list[tuple[str, str | None]] = []
+    for name, site in run.sites.items():
+        found: list[str | None] = [*site.snapshot().objects.get(check.per, [])] or [None]
+        pairs.extend((name, obj) for obj in found)
+    ids = [name if obj is None else f"{name}-{obj}" for name, obj in pairs]
+    metafunc.parametrize(("cm_site", "cm_object"), pairs, ids=ids, indirect=True)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -225,3 +239,6 @@ def _add_properties(item: pytest.Item) -> None:
         ])
     if site is not None:
         item.user_properties.append(("cm_site", site))
+    obj = callspec.params.get("cm_object") if callspec is not None else None
+    if obj is not None:
+        item.user_properties.append(("cm_object", obj))

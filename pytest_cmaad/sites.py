@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any
 
 from .config import SOURCES, SiteSettings
 from .facts import Fact, SiteFacts
@@ -52,11 +52,13 @@ class Site:
         return self._snapshot
 
 
-class SourceResult(NamedTuple):
-    """What one source gathered, and how it fared."""
+@dataclass(frozen=True)
+class SourceResult:
+    """What one source gathered, how it fared, and the objects it found per kind."""
 
     facts: dict[str, Fact[Any]]
     state: SourceState
+    objects: dict[str, list[str]] = field(default_factory=dict)
 
 
 Collector = Callable[[Site, datetime], SourceResult]
@@ -85,6 +87,7 @@ def collect_snapshot(site: Site, now: datetime | None = None) -> SiteSnapshot:
     moment = now or datetime.now(timezone.utc)
     sources: dict[str, SourceState] = {}
     facts: dict[str, Any] = {}
+    objects: dict[str, list[str]] = {}
     for source in SOURCES:
         if not site.settings.configured(source):
             sources[source] = SourceState(state="not-configured")
@@ -95,6 +98,9 @@ def collect_snapshot(site: Site, now: datetime | None = None) -> SiteSnapshot:
             sources[source] = result.state
             for name, fact in result.facts.items():
                 facts.setdefault(name, fact.model_dump())
+            for kind, found in result.objects.items():
+                objects[kind] = sorted(set(objects.get(kind, [])) | set(found))
     return SiteSnapshot(
         site=site.settings.name, site_code=site.settings.site_code, collected_at=moment,
-        sources=dict(sorted(sources.items())), facts=SiteFacts.model_validate(facts))
+        sources=dict(sorted(sources.items())), facts=SiteFacts.model_validate(facts),
+        objects=objects)

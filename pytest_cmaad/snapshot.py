@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from .facts import Model, Problem, SiteFacts
 
@@ -25,7 +25,11 @@ class SourceState(Model):
 
 
 class SiteSnapshot(Model):
-    """Facts about one site, the state of each source, and when they were collected."""
+    """Facts about one site, the state of each source, and when they were collected.
+
+    ``objects`` lists, per kind (``mp``, ``client``, ``server``), the objects that checks
+    run once for each of, sorted: it decides the parametrization.
+    """
 
     schema_version: int = SNAPSHOT_SCHEMA_VERSION
     site: str
@@ -33,6 +37,7 @@ class SiteSnapshot(Model):
     collected_at: datetime
     sources: dict[str, SourceState]
     facts: SiteFacts
+    objects: dict[str, list[str]] = Field(default_factory=dict)
 
     def to_json(self) -> str:
         """Serialize to JSON text."""

@@ -17,7 +17,7 @@ from ..catalog import Check, get_check
 from ..config import SiteSettings
 from ..facts import Fact, Offenders
 from ..snapshot import SiteSnapshot
-from .verdict import Verdict
+from .verdict import Outcome, Verdict
 
 T = TypeVar("T")
 
@@ -29,6 +29,7 @@ class Context:
     check: Check
     settings: SiteSettings
     snapshot: SiteSnapshot
+    object: str | None = None
 
     @property
     def now(self) -> datetime:
@@ -44,9 +45,10 @@ class Context:
         """An expectation from the profile (``[sites.NAME.expect]``)."""
         return self.settings.get(key)
 
-    def _verdict(self, outcome: str, message: str, **extra: Any) -> Verdict:
-        return Verdict(check_id=self.check.id, site=self.settings.name, outcome=outcome,  # type: ignore[arg-type]
-                       message=message, source=self._source(), **extra)
+    def _verdict(self, outcome: Outcome, message: str, **extra: Any) -> Verdict:
+        return Verdict(check_id=self.check.id, site=self.settings.name,
+                       object=self.object, outcome=outcome, message=message,
+                       source=self._source(), **extra)
 
     def passed(self, message: str, observed: Mapping[str, Any]) -> Verdict:
         """The prerequisite holds."""
@@ -80,6 +82,8 @@ class Context:
 
 
 Evaluate = Callable[[Context], Verdict]
+OBJECT_NAMES = {"site": "site", "mp": "management point", "client": "sampled client",
+                "server": "site system"}
 
 
 @dataclass(frozen=True)
@@ -105,23 +109,30 @@ def evaluator(check_id: str, *needs: str) -> Callable[[Evaluate], Evaluate]:
     return register
 
 
-def evaluate(check_id: str, settings: SiteSettings, snapshot: SiteSnapshot) -> Verdict:
-    """Decide ``check_id`` for one site: skip, error, or the evaluator's verdict."""
+def evaluate(check_id: str, settings: SiteSettings, snapshot: SiteSnapshot,
+             obj: str | None = None) -> Verdict:
+    """Decide ``check_id`` for one site (and one object of a per-object check).
+
+    Skips when the source is not configured, errors on a fact its source could not read,
+    otherwise returns the evaluator's verdict.
+    """
     check = get_check(check_id)
-    context = Context(check, settings, snapshot)
+    context = Context(check, settings, snapshot, obj)
     registered = _EVALUATORS.get(check_id)
     blocked = _source_gate(check, settings, snapshot, registered)
     if blocked is not None:
-        return blocked
+        return blocked.model_copy(update={"object": obj})
     assert registered is not None
     for name in registered.needs:
         fact = getattr(snapshot.facts, name)
         if fact is None:
             return _skip_unconfigured(check, settings, check.sources[0])
         if fact.problem is not None:
-            return Verdict(check_id=check.id, site=settings.name, outcome="error",
+            return Verdict(check_id=check.id, site=settings.name, object=obj, outcome="error",
                            message=fact.problem.message, source=fact.source,
                            reason=f"source-error:{fact.source}")
+    if check.per != "site" and obj is None:
+        return context.nothing_to_check(f"the site has no {OBJECT_NAMES[check.per]} to check")
     return registered.evaluate(context)
 
 

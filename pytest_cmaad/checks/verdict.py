@@ -16,6 +16,7 @@ SAMPLE_LINES = 10
 class Verdict(Model):
     """What a check decided, and why.
 
+    :param object: the management point, client or site system a per-object check is about.
     :param reason: a typed reason for skips, e.g. ``source-not-configured:graph``.
     :param source: the source whose facts decided it.
     :param observed: the values the decision rests on (evidence).
@@ -24,6 +25,7 @@ class Verdict(Model):
 
     check_id: str
     site: str
+    object: str | None = None
     outcome: Outcome
     message: str
     reason: str | None = None
