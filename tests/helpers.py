@@ -13,6 +13,8 @@ DB_CHECKS = frozenset({
     "CMAAD-301", "CMAAD-401", "CMAAD-402", "CMAAD-403", "CMAAD-404", "CMAAD-501", "CMAAD-502",
     "CMAAD-503",
 })
+# The checks the lab site decides (the rest skip there); each source's lab adds its own.
+LAB_CHECKS = DB_CHECKS
 
 
 @dataclass
@@ -37,8 +39,13 @@ class Report:
         return {c.properties["cm_check_id"] for c in self.cases
                 if c.outcome == outcome and (site is None or c.properties["cm_site"] == site)}
 
+    def checks(self, site: str) -> set[str]:
+        """Every check id with a testcase for ``site``."""
+        return {c.properties["cm_check_id"] for c in self.cases
+                if c.properties.get("cm_site") == site}
+
     def case(self, check_id: str, site: str | None = None) -> Case:
-        """The testcase of one check."""
+        """The testcase of a check that runs once per site."""
         found = [c for c in self.cases if c.properties.get("cm_check_id") == check_id
                  and (site is None or c.properties.get("cm_site") == site)]
         assert len(found) == 1, [c.name for c in found]
