@@ -219,6 +219,167 @@ class SiteSystem(Model):
     site_code: str | None
 
 
+class TlsFacts(Model):
+    """What a TLS endpoint presented, and whether it verified against the configured CAs."""
+
+    protocol: str
+    subject: str
+    issuer: str
+    sans: list[str]
+    not_before: datetime
+    not_after: datetime
+    thumbprint: str
+    site_issued: bool
+    verify_error: str | None
+
+
+class HttpProbe(Model):
+    """One GET: what came back, or the one-line reason nothing did."""
+
+    url: str
+    status: int | None = None
+    reason: str | None = None
+    error: str | None = None
+    body: str = ""
+    verified: bool | None = None
+
+
+class MpReport(Model):
+    """Everything probed on one management point."""
+
+    name: str
+    http_url: str | None
+    https_url: str | None
+    mplist_http: HttpProbe | None = None
+    mplist_https: HttpProbe | None = None
+    mpcert: HttpProbe | None = None
+    mpkeyinfo: HttpProbe | None = None
+    token_service: HttpProbe | None = None
+    tls: TlsFacts | None = None
+    tls_error: str | None = None
+    client_cert_required: bool = False
+    mplist_names: list[str] | None = None
+    mplist_error: str | None = None
+    version: str | None = None
+
+
+class MpReports(Model):
+    """The probed management points, and where their list came from."""
+
+    origin: str
+    reports: list[MpReport]
+
+
+class SiteInfo(Model):
+    """The top-level site's code and ConfigMgr version (``Sites.Version``)."""
+
+    site_code: str
+    version: str | None
+
+
+class ClientRecord(Model):
+    """What the site database holds for one sampled client, found by its name.
+
+    ``key_*`` come from a trusted (token-authenticated) ``ClientKeyData`` row, ``heartbeat_*``
+    from ``v_R_System``.
+    """
+
+    name: str
+    resource_id: int
+    client_version: str | None
+    key_device_id: str | None
+    key_tenant_id: str | None
+    heartbeat_device_id: str | None
+    heartbeat_tenant_id: str | None
+
+
+class LogLine(Model):
+    """One log entry that bears on a host check, as written and in UTC.
+
+    :param kind: what the entry shows (e.g. ``wam_failure``), from the host source's patterns.
+    :param seq: its position among the entries read (rotated file first): larger is later.
+    :param raw_time: date and time as written, with the writer's time zone bias.
+    :param rotated: it was read from the rolled-over ``.lo_`` file.
+    """
+
+    kind: str
+    seq: int
+    time: datetime | None
+    raw_time: str
+    component: str
+    severity: str | None
+    message: str
+    rotated: bool = False
+
+
+class HostLog(Model):
+    """What was read from the end of one log on a host (a bounded number of bytes)."""
+
+    name: str
+    path: str
+    size: int
+    bytes_read: int
+    rotated_bytes: int = 0
+    entries: int
+    first_time: datetime | None
+    last_time: datetime | None
+    counts: dict[str, int] = Field(default_factory=dict)
+    lines: list[LogLine] = Field(default_factory=list)
+    problem: str | None = None
+
+
+class LogFolder(Model):
+    """Where a role's logs were found on a host (``path`` None: in none of ``looked``)."""
+
+    role: str
+    path: str | None
+    looked: list[str]
+
+
+class DsregReport(Model):
+    """``dsregcmd /status`` of a client, reduced to what the checks compare.
+
+    ``keys`` holds the printed lines of the sections that matter, as ``Section/Key``.
+    """
+
+    azure_ad_joined: bool | None
+    domain_joined: bool | None
+    enterprise_joined: bool | None
+    device_id: str | None
+    tenant_id: str | None
+    tenant_name: str | None
+    keys: dict[str, str] = Field(default_factory=dict)
+
+
+class HostReport(Model):
+    """One client or site system as the host source found it.
+
+    :param id: how checks and test ids name the host (the host in its URL, no credentials).
+    :param address: the URL without credentials or query.
+    :param problem: the host did not answer: every check about it is an error.
+    """
+
+    id: str
+    kind: str
+    address: str
+    computer_name: str | None = None
+    platform: str | None = None
+    problem: Problem | None = None
+    dsregcmd: DsregReport | None = None
+    dsregcmd_problem: Problem | None = None
+    folders: list[LogFolder] = Field(default_factory=list)
+    logs: list[HostLog] = Field(default_factory=list)
+    logs_problem: Problem | None = None
+
+
+class HostsReport(Model):
+    """Sampled clients and site systems, and how many bytes of each log were read at most."""
+
+    log_bytes: int
+    clients: list[HostReport] = Field(default_factory=list)
+    servers: list[HostReport] = Field(default_factory=list)
+
+
 class SchemaInventory(Model):
     """Database objects the checks rely on that are not documented, as found on the site.
 
@@ -248,3 +409,7 @@ class SiteFacts(Model):
     sync_settings: Fact[SyncSettings] | None = None
     group_mappings: Fact[GroupMappings] | None = None
     management_points: Fact[list[SiteSystem]] | None = None
+    mp_reports: Fact[MpReports] | None = None
+    site_info: Fact[SiteInfo] | None = None
+    sampled_clients: Fact[list[ClientRecord]] | None = None
+    hosts: Fact[HostsReport] | None = None

@@ -172,6 +172,7 @@ PROFILE_KEYS: tuple[Key, ...] = (
     Key("graph_url", "str", "Explicit Graph URL (overrides cloud)"),
     Key("ca_bundle", "str", "CA file for TLS verification of MPs, AdminService, Graph"),
     Key("mp_client_cert", "str", "Client certificate (PEM) for MPs that require one"),
+    Key("mp_timeout", "int", "Seconds to wait for a management point", default=10),
     Key("client_hosts", "list", "testinfra host URLs of sampled clients", source="hosts"),
     Key("server_hosts", "list", "testinfra host URLs of site systems", source="hosts"),
     Key("registered_ratio_min", "float",

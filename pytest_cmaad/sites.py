@@ -16,6 +16,7 @@ from .config import SOURCES, SiteSettings
 from .facts import Fact, SiteFacts
 from .lab import LabSite
 from .snapshot import SiteSnapshot, SourceState
+from .sources.mp import collect as collect_mp
 from .sources.sitedb.collect import FACT_NAMES, collect_site_db
 from .sources.sitedb.database import Database, OdbcDatabase
 
@@ -26,10 +27,13 @@ class Site:
 
     :param settings: its resolved settings.
     :param lab: the lab behind it, for ``lab`` sites.
+    :param collected: the facts gathered so far while a snapshot is being collected (a
+        source may build on an earlier one's, e.g. the MPs the database lists).
     """
 
     settings: SiteSettings
     lab: LabSite | None = None
+    collected: dict[str, Fact[Any]] = field(default_factory=dict, repr=False)
     _snapshot: SiteSnapshot | None = field(default=None, repr=False)
 
     @property
@@ -79,6 +83,7 @@ def collect_sql(site: Site, now: datetime) -> SourceResult:
 
 COLLECTORS: dict[str, Collector] = {
     "sql": collect_sql,
+    "mp": collect_mp,
 }
 
 
@@ -88,6 +93,7 @@ def collect_snapshot(site: Site, now: datetime | None = None) -> SiteSnapshot:
     sources: dict[str, SourceState] = {}
     facts: dict[str, Any] = {}
     objects: dict[str, list[str]] = {}
+    site.collected = {}
     for source in SOURCES:
         if not site.settings.configured(source):
             sources[source] = SourceState(state="not-configured")
@@ -97,6 +103,7 @@ def collect_snapshot(site: Site, now: datetime | None = None) -> SiteSnapshot:
             result = COLLECTORS[source](site, moment)
             sources[source] = result.state
             for name, fact in result.facts.items():
+                site.collected.setdefault(name, fact)
                 facts.setdefault(name, fact.model_dump())
             for kind, found in result.objects.items():
                 objects[kind] = sorted(set(objects.get(kind, [])) | set(found))

@@ -13,8 +13,10 @@ DB_CHECKS = frozenset({
     "CMAAD-301", "CMAAD-401", "CMAAD-402", "CMAAD-403", "CMAAD-404", "CMAAD-501", "CMAAD-502",
     "CMAAD-503",
 })
+MP_CHECKS = frozenset({"CMAAD-302", "CMAAD-303", "CMAAD-304", "CMAAD-305"})
 # The checks the lab site decides (the rest skip there); each source's lab adds its own.
-LAB_CHECKS = DB_CHECKS
+LAB_CHECKS = DB_CHECKS | MP_CHECKS
+SEVERITY_OF_OUTCOME = ("passed", "skipped", "error", "failed")
 
 
 @dataclass
@@ -38,6 +40,20 @@ class Report:
         """Check ids of the testcases with ``outcome`` (optionally for one site)."""
         return {c.properties["cm_check_id"] for c in self.cases
                 if c.outcome == outcome and (site is None or c.properties["cm_site"] == site)}
+
+    def worst(self) -> dict[str, str]:
+        """Each check id's worst outcome over its testcases (failed > error > skipped)."""
+        result: dict[str, str] = {}
+        for case in self.cases:
+            check = case.properties["cm_check_id"]
+            rank = SEVERITY_OF_OUTCOME.index
+            if check not in result or rank(case.outcome) > rank(result[check]):
+                result[check] = case.outcome
+        return result
+
+    def with_worst(self, outcome: str) -> set[str]:
+        """The check ids whose worst outcome is ``outcome``."""
+        return {check for check, worst in self.worst().items() if worst == outcome}
 
     def checks(self, site: str) -> set[str]:
         """Every check id with a testcase for ``site``."""

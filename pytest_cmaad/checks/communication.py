@@ -8,6 +8,18 @@ from .registry import Context, evaluator
 from .verdict import Verdict
 
 
+def _served(ctx: Context) -> str:
+    """What the management points serve, when they were probed (CMAAD-302)."""
+    fact = ctx.snapshot.facts.mp_reports
+    if fact is None or fact.value is None or not fact.value.reports:
+        return ""
+    reports = fact.value.reports
+    https = [r.name for r in reports if r.tls is not None]
+    if not https:
+        return f"; none of the {len(reports)} management points serves HTTPS (CMAAD-302)"
+    return f"; {', '.join(https)} serve HTTPS anyway (CMAAD-302)"
+
+
 @evaluator("CMAAD-301", "security_mode")
 def https_or_ehttp(ctx: Context) -> Verdict:
     """``IISSSLState`` has the HTTPS-only bit (0x1) or the Enhanced HTTP bit (0x400)."""
@@ -19,5 +31,5 @@ def https_or_ehttp(ctx: Context) -> Verdict:
         return ctx.failed(
             f"site {mode.site_code} communication security is IISSSLState "
             f"{security.describe()}: neither HTTPS only nor Enhanced HTTP, so clients cannot "
-            "register with Azure AD authentication", observed)
+            f"register with Azure AD authentication{_served(ctx)}", observed)
     return ctx.passed(f"site {mode.site_code}: IISSSLState {security.describe()}", observed)

@@ -13,8 +13,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from ..parsers.iisssl import SiteSecurity
 from ..sources.sitedb.database import Database, OdbcDatabase, SqliteDatabase
 from . import build
+from .mp import LabMpFleet, start_fleet
 from .scenarios import SCENARIOS, LabScenario, parse_lab_site
 
 LabSql = Literal["sqlite3", "odbc"]
@@ -38,6 +40,7 @@ class LabSite:
     database: Path
     information_schema: Path
     closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    mps: LabMpFleet | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, scenario: LabScenario, folder: Path, sql_mode: LabSql = "sqlite3",
@@ -46,7 +49,22 @@ class LabSite:
         folder.mkdir(parents=True, exist_ok=True)
         when = (now or datetime.now(timezone.utc)).replace(tzinfo=None)
         database, info = build.build_database(scenario, folder, devices, collections, when)
-        return cls(scenario, folder, sql_mode, database, info)
+        site = cls(scenario, folder, sql_mode, database, info)
+        site.start_management_points()
+        return site
+
+    def start_management_points(self) -> None:
+        """Start the scenario's MPs (HTTPS only where the site's security allows it)."""
+        https = SiteSecurity(self.scenario.iisssl_state).allows_aad_registration
+        self.mps = start_fleet(self.scenario.mps, self.folder / "pki", build.SITE_CODE,
+                               build.MP_VERSION, https)
+        self.closers.append(self.mps.close)
+
+    @property
+    def addresses(self) -> dict[str, str]:
+        """Where the lab's host names live: every one on loopback."""
+        names = [mp.spec.name for mp in self.mps.mps] if self.mps else []
+        return {name: "127.0.0.1" for name in names}
 
     @property
     def odbc_connection_string(self) -> str:
@@ -57,7 +75,13 @@ class LabSite:
         """The lab's profile: what a ``[sites.NAME]`` table would hold for it."""
         sql = (self.odbc_connection_string if self.sql_mode == "odbc"
                else f"sqlite3:{self.database}")
+        mps: dict[str, Any] = {}
+        if self.mps is not None:
+            mps = {"management_points": self.mps.urls, "ca_bundle": str(self.mps.ca_bundle)}
+            if self.mps.client_cert is not None:
+                mps["mp_client_cert"] = str(self.mps.client_cert)
         return {
+            **mps,
             "site_code": build.SITE_CODE,
             "sql": sql,
             "tenant_id": build.TENANT_ID.lower(),

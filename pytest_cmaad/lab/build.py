@@ -28,7 +28,7 @@ SERVER_APP_ID = "A8B9C0D1-E2F3-4A5B-9C6D-7E8F90A1B2C3"
 CLIENT_APP_ID = "B1C2D3E4-F5A6-4B7C-8D9E-0F1A2B3C4D5E"
 CLOUD_SERVICE_ID = 16777217
 SITE_SERVER = "cm01.lab.contoso.test"
-MANAGEMENT_POINTS = ("mp01.lab.contoso.test", "mp02.lab.contoso.test")
+MP_VERSION = "9132"
 DISCOVERY_COMPONENT = "SMS_AZUREAD_DISCOVERY_AGENT"
 SEVERITY = {"info": 1073741824, "warning": -2147483648, "error": -1073741824}
 # The lab's own id for a failed discovery: real failure ids are not documented.
@@ -206,7 +206,7 @@ def _site(conn: sqlite3.Connection, s: LabScenario, ago: Any) -> None:
         (4, 3, "IISSSLState", "", "", 192),
     ])
     roles = [(SITE_SERVER, SITE_CODE, "SMS Site Server"), (SITE_SERVER, SITE_CODE, "SMS Provider")]
-    roles += [(mp, SITE_CODE, "SMS Management Point") for mp in MANAGEMENT_POINTS]
+    roles += [(mp.name, SITE_CODE, "SMS Management Point") for mp in s.mps]
     roles += [("cm02.lab.contoso.test", SECONDARY_SITE, "SMS Distribution Point")]
     conn.executemany("INSERT INTO v_SystemResourceList VALUES (?, ?, ?, ?)", [
         (server, site, role, f'["Display=\\\\{server}\\"]MSWNET:["SMS_SITE={site}"]\\\\{server}\\')

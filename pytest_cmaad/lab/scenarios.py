@@ -8,6 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from .mp import MpSpec
+
+MP01, MP02 = "mp01.lab.contoso.test", "mp02.lab.contoso.test"
+HEALTHY_MPS = (MpSpec(MP01, "site-issued"), MpSpec(MP02, "pki"))
+
+
+def _mps(**changes: MpSpec) -> tuple[MpSpec, ...]:
+    """The healthy MPs with some replaced: ``_mps(mp02=MpSpec(...))``."""
+    return tuple(changes.get(spec.name.split(".")[0], spec) for spec in HEALTHY_MPS)
+
 
 @dataclass(frozen=True)
 class LabScenario:
@@ -37,6 +47,7 @@ class LabScenario:
     sync_last_minutes: int = 4
     mapped_collections: tuple[str, ...] = ("LAB00010", "LAB00011")
     declared_collections: tuple[str, ...] = ("LAB00010", "LAB00011")
+    mps: tuple[MpSpec, ...] = HEALTHY_MPS
 
 
 HEALTHY = LabScenario(
@@ -88,6 +99,28 @@ SCENARIOS: dict[str, LabScenario] = {
         replace(HEALTHY, name="mapping-missing",
                 summary="A collection the profile declares has no group mapping.",
                 mapped_collections=("LAB00010",)),
+        replace(HEALTHY, name="mp-cert-expired",
+                summary="mp01's site-issued certificate on 443 expired 12 days ago.",
+                mps=_mps(mp01=MpSpec(MP01, "expired"))),
+        replace(HEALTHY, name="mp-wrong-name",
+                summary="mp02 presents a PKI certificate issued for another name.",
+                mps=_mps(mp02=MpSpec(MP02, "wrong-name"))),
+        replace(HEALTHY, name="mp-binding-forbidden",
+                summary="mp01's broken 443 binding answers 403 CMGConnector_Forbidden.",
+                mps=_mps(mp01=MpSpec(MP01, "site-issued", forbidden=True))),
+        replace(HEALTHY, name="mp-https-missing",
+                summary="mp02 has no HTTPS binding: it serves HTTP only.",
+                mps=_mps(mp02=MpSpec(MP02, None))),
+        replace(HEALTHY, name="mp-client-auth",
+                summary="mp02 requires PKI client certificates (the profile has one): "
+                        "nothing breaks.",
+                mps=_mps(mp02=MpSpec(MP02, "pki", client_auth=True))),
+        replace(HEALTHY, name="mp-sts-missing",
+                summary="mp01 has no token service (/CCM_STS is not found).",
+                mps=_mps(mp01=MpSpec(MP01, "site-issued", token_service=False))),
+        replace(HEALTHY, name="mp-down",
+                summary="mp02 does not answer at all.",
+                mps=_mps(mp02=MpSpec(MP02, "pki", down=True))),
     )
 }
 
