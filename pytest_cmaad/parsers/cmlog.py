@@ -84,7 +84,8 @@ def decode_log(data: bytes) -> str:
     """Decode the bytes of a log file to text without ever raising.
 
     Recognises UTF-8 with or without a byte order mark and UTF-16 LE with a byte order mark,
-    or without one when every other byte is mostly NUL (as ASCII text in UTF-16 LE is).
+    or without one when every other byte is mostly NUL (as ASCII text in UTF-16 LE is); the
+    end of a UTF-16 LE file read from an odd byte offset loses its first, half character.
     UTF-16 BE with a byte order mark is accepted too. Undecodable sequences become U+FFFD.
     """
     if data.startswith(b"\xef\xbb\xbf"):
@@ -95,6 +96,9 @@ def decode_log(data: bytes) -> str:
         return data[2:].decode("utf-16-be", errors="replace")
     if _looks_like_utf16le(data):
         return data.decode("utf-16-le", errors="replace")
+    if _looks_like_utf16le(data[1:]):
+        # The end of a UTF-16 LE file read from an odd offset: half a character comes first.
+        return data[1:].decode("utf-16-le", errors="replace")
     return data.decode("utf-8", errors="replace")
 
 

@@ -284,6 +284,17 @@ def test_decode_log_replaces_odd_trailing_byte_in_utf16() -> None:
     assert decode_log(b"\xff\xfeo\x00k\x00!") == "ok\ufffd"
 
 
+@samples
+def test_decode_log_reads_a_utf16_tail_cut_at_an_odd_byte(name: str) -> None:
+    """The last N bytes of a UTF-16 LE file, N odd: the half character is dropped."""
+    text, _ = SAMPLES[name]
+    data = _utf16_with_bom(text)
+    tail = data[len(data) // 2 | 1:]  # from an odd offset: half of a character first
+    decoded = decode_log(tail)
+    assert text.endswith(decoded)
+    assert len(decoded) == len(tail) // 2
+
+
 def test_decode_log_keeps_nul_padding_as_utf8() -> None:
     data = b"x  $$<C><01-01-2024 00:00:00.000+000><thread=1 (0x1)>\n" + b"\x00" * 64
     assert decode_log(data).startswith("x  $$<C>")

@@ -12,6 +12,7 @@ from ...facts import (
     AppSecret,
     BuildCount,
     ClientAuth,
+    ClientRecord,
     CollectionRef,
     DiscoveryRow,
     DiscoverySettings,
@@ -25,6 +26,7 @@ from ...facts import (
     Registration,
     SchemaInventory,
     SecurityMode,
+    SiteInfo,
     SiteSystem,
     StatusCount,
     StatusSummary,
@@ -63,8 +65,10 @@ FACT_NAMES = (
     "schema_inventory", "tenants", "applications", "app_secrets", "client_auth",
     "security_mode", "discovery_settings", "discovery_status", "registration",
     "tenant_registration", "heartbeat_only", "os_builds", "sync_settings", "group_mappings",
-    "management_points",
+    "management_points", "site_info", "sampled_clients",
 )
+# At most this many client names (from client_hosts) are looked up in the database.
+MAX_SAMPLED_CLIENTS = 100
 
 
 class SchemaMissing(Exception):
@@ -86,11 +90,13 @@ class SiteDbCollector:
         site_code: str | None,
         declared_collections: list[str],
         now: datetime,
+        client_names: list[str] | None = None,
     ) -> None:
         self.db = db
         self.site_code = site_code
         self.declared = declared_collections
         self.now = now
+        self.client_names = sorted(set(client_names or []))[:MAX_SAMPLED_CLIENTS]
         self.schema: SchemaInventory | None = None
         self.schema_problem: Problem | None = None
 
@@ -113,6 +119,8 @@ class SiteDbCollector:
             "sync_settings": self._sync_settings,
             "group_mappings": self._group_mappings,
             "management_points": self._management_points,
+            "site_info": self._site_info,
+            "sampled_clients": self._sampled_clients,
         }
         for name in FACT_NAMES:
             facts[name] = self._fact(steps[name])
@@ -328,6 +336,24 @@ class SiteDbCollector:
     def _management_points(self) -> list[SiteSystem]:
         return [SiteSystem(**r) for r in self._rows(q.MANAGEMENT_POINTS)]
 
+    # -- hosts --------------------------------------------------------------------------
+
+    def _site_info(self) -> SiteInfo:
+        self._require_columns("Sites", "Version")
+        rows = self._rows(q.SITE_INFO)
+        if len(rows) != 1:
+            raise SchemaMissing(f"Sites has {len(rows)} top-level rows (ReportToSite empty), "
+                                "expected 1")
+        return SiteInfo(**rows[0])
+
+    def _sampled_clients(self) -> list[ClientRecord]:
+        if not self.client_names:
+            return []
+        self._require_columns("v_R_System", "Client_Version0", "AADDeviceID", "AADTenantID")
+        rows = self._rows(q.SAMPLED_CLIENTS, tuple(self.client_names),
+                          names=q.markers(len(self.client_names)), **self._client_keys())
+        return [ClientRecord(**row) for row in rows]
+
 
 def _offenders(rows: list[dict[str, Any]], *value_columns: str) -> Offenders:
     total = rows[0]["total"] if rows else 0
@@ -344,6 +370,7 @@ def collect_site_db(
     site_code: str | None,
     declared_collections: list[str],
     now: datetime,
+    client_names: list[str] | None = None,
 ) -> tuple[dict[str, Fact[Any]], Database | None, Problem | None, float]:
     """Connect and collect; on a connection failure every fact carries that problem.
 
@@ -357,7 +384,8 @@ def collect_site_db(
         problem = Problem(source=SOURCE, message=str(exc), code=exc.sqlstate)
         return {}, None, problem, time.perf_counter() - started
     try:
-        facts = SiteDbCollector(db, site_code, declared_collections, now).collect()
+        facts = SiteDbCollector(db, site_code, declared_collections, now,
+                                client_names).collect()
     finally:
         db.close()
     return facts, db, None, time.perf_counter() - started

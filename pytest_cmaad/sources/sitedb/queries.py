@@ -225,9 +225,29 @@ MANAGEMENT_POINTS = _q(
     ("server_name", "str"), ("site_code", "str"),
 )
 
+SITE_INFO = _q(
+    "site_info",
+    "SELECT SiteCode, Version FROM Sites WHERE COALESCE(ReportToSite, '') = ''",
+    ("site_code", "str"), ("version", "str"),
+)
+
+# One row per trusted key: a client named in client_hosts, with what the site has for it.
+SAMPLED_CLIENTS = _q(
+    "sampled_clients",
+    """SELECT s.ResourceID, s.Name0, s.Client_Version0, k.AADDeviceID, k.AADTenantID,
+    s.AADDeviceID, s.AADTenantID
+    FROM v_R_System s
+    LEFT JOIN ClientKeyData k ON k.SMSID = s.SMS_Unique_Identifier0 AND {trusted}
+    WHERE {active} AND s.Name0 IN ({names})
+    ORDER BY s.Name0, s.ResourceID""",
+    ("resource_id", "int"), ("name", "str"), ("client_version", "str"),
+    ("key_device_id", "guid"), ("key_tenant_id", "guid"), ("heartbeat_device_id", "guid"),
+    ("heartbeat_tenant_id", "guid"),
+)
+
 ALL_QUERIES: tuple[Query, ...] = (
     SCHEMA, TENANTS, APPLICATIONS, APP_SECRETS, TOP_SITE, SECURITY_MODE, DISCOVERY_SETTINGS,
     DISCOVERY_STATUS, REGISTRATION, UNREGISTERED_SAMPLE, TENANT_COUNTS, TENANT_SAMPLE,
     HEARTBEAT_ONLY, BUILDS, BUILD_SAMPLE, SYNC_SETTINGS, GROUP_MAPPINGS, COLLECTIONS,
-    MANAGEMENT_POINTS,
+    MANAGEMENT_POINTS, SITE_INFO, SAMPLED_CLIENTS,
 )
