@@ -44,6 +44,15 @@ class PinnedAddressAdapter(HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
+def root_cause(exc: BaseException) -> str:
+    """The innermost cause of a requests/urllib3 error, as one short line."""
+    seen = exc
+    while seen.__cause__ is not None or seen.__context__ is not None:
+        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
+    text = str(seen.args[-1] if seen.args else seen)
+    return " ".join(text.split())[:300]
+
+
 def make_session(addresses: Mapping[str, str]) -> requests.Session:
     """A session with retries, no environment trust, and the given host pins."""
     session = requests.Session()

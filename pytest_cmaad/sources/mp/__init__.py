@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from ...facts import Fact, MpReports, Problem
 from ...snapshot import SourceState
+from ..http import make_session
 from .probe import MpTarget, Trust, probe
-from .transport import make_session
 
 if TYPE_CHECKING:
     from datetime import datetime

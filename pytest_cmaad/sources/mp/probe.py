@@ -11,6 +11,7 @@ import urllib3
 
 from ...facts import HttpProbe, MpReport
 from ...parsers.mplist import MpListError, parse_mplist
+from ..http import root_cause
 from .tls import TlsProbeError, probe_tls
 
 MPLIST = "/SMS_MP/.sms_aut?MPLIST"
@@ -40,21 +41,13 @@ class Trust:
 
 def _one_line(exc: requests.RequestException, timeout: float) -> str:
     if isinstance(exc, requests.exceptions.SSLError):
-        return f"TLS: {_root_cause(exc)}"
+        return f"TLS: {root_cause(exc)}"
     if isinstance(exc, requests.exceptions.Timeout):
         return f"no answer within {timeout:g} s"
     if isinstance(exc, requests.exceptions.ConnectionError):
-        cause = _root_cause(exc)
+        cause = root_cause(exc)
         return "connection refused" if "refused" in cause.lower() else cause
-    return _root_cause(exc)
-
-
-def _root_cause(exc: BaseException) -> str:
-    seen = exc
-    while seen.__cause__ is not None or seen.__context__ is not None:
-        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
-    text = str(seen.args[-1] if seen.args else seen)
-    return " ".join(text.split())[:300]
+    return root_cause(exc)
 
 
 def get(session: requests.Session, url: str, trust: Trust, verify: bool = True
