@@ -269,24 +269,31 @@ _CHECKS = (
     Check(
         "CMAAD-601", "Sampled clients are Azure AD joined with the site's device and tenant "
         "ids.", 4, "high", ("hosts",),
-        "A device that is not joined has no device token to register with.",
-        "Join the device (or fix hybrid join) and compare dsregcmd /status with the site.",
+        "A device that is not joined has no Azure AD identity to register; one whose "
+        "DeviceId differs from the site's AADDeviceID is synced as a stale device.",
+        "Join the device (or fix hybrid join: Azure AD Connect device sync, SCP); after a "
+        "re-join, let the client register again so the site learns the new DeviceId.",
         REF_DSREG,
         per="client",
     ),
     Check(
         "CMAAD-602", "Sampled clients registered with Azure AD authentication.", 5, "medium",
         ("hosts",),
-        "'Approval status 3' in ClientIDManagerStartup.log is the client's proof.",
-        "Read ClientIDManagerStartup.log on the client.",
+        "Only a registration with Azure AD authentication ('Approval status 3' in "
+        "ClientIDManagerStartup.log) gives the site a trusted AADDeviceID to sync.",
+        "Make sure the device is joined and gets a token (CMAAD-601, 603), that it talks to an "
+        "HTTPS or Enhanced HTTP management point, then restart the SMS Agent Host service to "
+        "register again.",
         REF_LOGS,
         per="client",
     ),
     Check(
         "CMAAD-603", "Sampled clients' token logs show no WAM or MFA failures.", 4, "medium",
         ("hosts",),
-        "Token failures stop the Azure AD registration.",
-        "Read CcmAad.log (ADALOperationProvider.log before 2107) on the client.",
+        "Without an Azure AD token the client cannot register its Azure AD identity.",
+        "Read CcmAad.log (ADALOperationProvider.log before 2107): WAM error 0xd0090016 means "
+        "no usable device key (check the device's join state and TPM); MFA or Conditional "
+        "Access must not block the ConfigMgr apps.",
         REF_LOGS,
         per="client",
     ),
@@ -294,23 +301,28 @@ _CHECKS = (
         "CMAAD-604", "Management points' CCM_STS.log validates Azure AD tokens.", 5, "medium",
         ("hosts",),
         "Token service exceptions stop every Azure AD registration at that management point.",
-        "Read CCM_STS.log on the management point.",
+        "Read CCM_STS.log on the management point; a FileLoadException for "
+        "System.IdentityModel.Tokens.JWT (0x80131040) is the 2006 known issue: apply its "
+        "hotfix.",
         REF_LOGS,
         per="server",
     ),
     Check(
         "CMAAD-605", "Management points register devices with Azure AD authentication.", 5,
         "low", ("hosts",),
-        "MP_RegistrationManager.log shows each Azure AD registration.",
-        "Read MP_RegistrationManager.log on the management point.",
+        "Registrations without Azure AD auth leave the site without AADDeviceIDs to sync.",
+        "Read MP_RegistrationManager.log on the management point and ClientIDManagerStartup.log "
+        "on its clients; check that Azure AD authentication is on for the tenant (CMAAD-105).",
         REF_LOGS,
         per="server",
     ),
     Check(
         "CMAAD-606", "The sync log shows successful syncs and no secret errors.", 6, "medium",
         ("hosts",),
-        "The sync worker's log is where failures of the sync itself show.",
-        "Read SMS_AZUREAD_DISCOVERY_AGENT.log or CollectionAADGroupSyncWorker.log (by version).",
+        "The sync log is where failures of the sync itself show.",
+        "Read SMS_AZUREAD_DISCOVERY_AGENT.log (CollectionAADGroupSyncWorker.log from 2002 to "
+        "2211); for 'Could not obtain application secret' run Renew Secret Key on the tenant's "
+        "server app in the console.",
         REF_LOGS,
         per="server",
     ),

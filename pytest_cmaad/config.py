@@ -245,8 +245,11 @@ def _typed_text(key: Key, text: Any, where: str) -> Any:
 
 
 _SECRET_RE = re.compile(r"(?i)\b(pwd|password)\s*=\s*(\{(?:[^}]|\}\})*\}|[^;]*)")
+# user:password@ in a URL (host URLs such as winrm://user:pw@host:5986)
+_URL_PASSWORD_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/:@\s]*):[^@\s]*@")
 
 
 def redact(text: str) -> str:
-    """Hide passwords in a connection string or message."""
+    """Hide passwords in a connection string, a URL or a message."""
+    text = _URL_PASSWORD_RE.sub(lambda m: f"{m.group(1)}:***@", text)
     return _SECRET_RE.sub(lambda m: f"{m.group(1)}=***", text)

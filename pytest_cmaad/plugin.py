@@ -37,7 +37,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="List the lab scenarios and exit")
     group.addoption("--cm-lab-sql", dest="cm_lab_sql", choices=LAB_SQL_MODES, default=None,
                     help="How the lab's database is reached: sqlite3 (default) or odbc "
-                         "(pyodbc and the SQLite3 ODBC driver)")
+                         "(pyodbc and the SQLite3 ODBC driver); tds serves it over TDS with "
+                         "TLS to Microsoft ODBC Driver 18; none leaves sql unset, so the "
+                         "AdminService is the only source of site data")
     group.addoption("--cm-lab-devices", dest="cm_lab_devices", type=int, metavar="N",
                     default=None, help="Active clients in the lab (default 300)")
     group.addoption("--cm-lab-collections", dest="cm_lab_collections", type=int, metavar="N",
@@ -49,7 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("cm_config", "Config file of pytest-cmaad")
     parser.addini("cm_no_builtin", "Do not collect the built-in check suite", type="bool",
                   default=False)
-    parser.addini("cm_lab_sql", "How the lab's database is reached (sqlite3 or odbc)",
+    parser.addini("cm_lab_sql", "How the lab's database is reached (sqlite3, odbc, tds, none)",
                   default="sqlite3")
     parser.addini("cm_lab_devices", "Active clients in the lab", default="300")
     parser.addini("cm_lab_collections", "Collections in the lab", default="4")
@@ -176,7 +178,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items()) or "(none)"
     if isinstance(value, list):
-        return ", ".join(value)
+        return redact(", ".join(value))
     return redact(str(value))
 
 

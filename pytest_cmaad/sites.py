@@ -16,6 +16,9 @@ from .config import SOURCES, SiteSettings
 from .facts import Fact, SiteFacts
 from .lab import LabSite
 from .snapshot import SiteSnapshot, SourceState
+from .sources.adminservice import collect as collect_adminservice
+from .sources.hosts.collect import collect_hosts
+from .sources.hosts.urls import client_names
 from .sources.mp import collect as collect_mp
 from .sources.sitedb.collect import FACT_NAMES, collect_site_db
 from .sources.sitedb.database import Database, OdbcDatabase
@@ -72,7 +75,8 @@ def collect_sql(site: Site, now: datetime) -> SourceResult:
     """The site database source; a connection failure is every database fact's problem."""
     declared = sorted((site.settings.get("group_sync") or {}).keys())
     facts, db, problem, seconds = collect_site_db(
-        site.connect_sql, site.settings.site_code, declared, now)
+        site.connect_sql, site.settings.site_code, declared, now,
+        client_names(site.settings.get("client_hosts") or []))
     state = SourceState(
         state="error" if problem else "ok", description=db.description if db else "",
         problem=problem, queries=db.queries if db else 0, seconds=round(seconds, 3))
@@ -83,7 +87,9 @@ def collect_sql(site: Site, now: datetime) -> SourceResult:
 
 COLLECTORS: dict[str, Collector] = {
     "sql": collect_sql,
+    "adminservice": collect_adminservice,
     "mp": collect_mp,
+    "hosts": collect_hosts,
 }
 
 
@@ -93,6 +99,7 @@ def collect_snapshot(site: Site, now: datetime | None = None) -> SiteSnapshot:
     sources: dict[str, SourceState] = {}
     facts: dict[str, Any] = {}
     objects: dict[str, list[str]] = {}
+    disagreements: list[str] = []
     site.collected = {}
     for source in SOURCES:
         if not site.settings.configured(source):
@@ -103,11 +110,47 @@ def collect_snapshot(site: Site, now: datetime | None = None) -> SiteSnapshot:
             result = COLLECTORS[source](site, moment)
             sources[source] = result.state
             for name, fact in result.facts.items():
-                site.collected.setdefault(name, fact)
-                facts.setdefault(name, fact.model_dump())
+                if name in site.collected:
+                    disagreements.extend(compare(name, site.collected[name], fact))
+                    continue
+                site.collected[name] = fact
+                facts[name] = fact.model_dump()
             for kind, found in result.objects.items():
                 objects[kind] = sorted(set(objects.get(kind, [])) | set(found))
     return SiteSnapshot(
         site=site.settings.name, site_code=site.settings.site_code, collected_at=moment,
         sources=dict(sorted(sources.items())), facts=SiteFacts.model_validate(facts),
-        objects=objects)
+        objects=objects, disagreements=disagreements)
+
+
+def compare(name: str, kept: Fact[Any], other: Fact[Any]) -> list[str]:
+    """How two sources' readings of one fact differ (objects' own names aside)."""
+    if kept.value is None or other.value is None:
+        return []
+    first, second = _comparable(kept.value), _comparable(other.value)
+    if first == second:
+        return []
+    return [f"{name}: {kept.source} and {other.source} disagree ({kept.source} is used): "
+            f"{_first_difference(first, second)}"]
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    if hasattr(value, "model_dump"):
+        return {k: v for k, v in value.model_dump().items() if k != "object"}
+    return value
+
+
+def _first_difference(first: Any, second: Any, path: str = "") -> str:
+    if isinstance(first, dict) and isinstance(second, dict):
+        for key in sorted(set(first) | set(second)):
+            if first.get(key) != second.get(key):
+                return _first_difference(first.get(key), second.get(key), f"{path}.{key}")
+    if isinstance(first, list) and isinstance(second, list):
+        if len(first) != len(second):
+            return f"{path or 'value'}: {len(first)} vs {len(second)} entries"
+        for index, (a, b) in enumerate(zip(first, second, strict=True)):
+            if a != b:
+                return _first_difference(a, b, f"{path}[{index}]")
+    return f"{path.lstrip('.') or 'value'}: {first!r} vs {second!r}"

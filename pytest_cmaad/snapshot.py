@@ -28,7 +28,8 @@ class SiteSnapshot(Model):
     """Facts about one site, the state of each source, and when they were collected.
 
     ``objects`` lists, per kind (``mp``, ``client``, ``server``), the objects that checks
-    run once for each of, sorted: it decides the parametrization.
+    run once for each of, sorted: it decides the parametrization. ``disagreements`` says
+    where two sources read the same fact differently.
     """
 
     schema_version: int = SNAPSHOT_SCHEMA_VERSION
@@ -38,6 +39,7 @@ class SiteSnapshot(Model):
     sources: dict[str, SourceState]
     facts: SiteFacts
     objects: dict[str, list[str]] = Field(default_factory=dict)
+    disagreements: list[str] = Field(default_factory=list)
 
     def to_json(self) -> str:
         """Serialize to JSON text."""

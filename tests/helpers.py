@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +15,12 @@ DB_CHECKS = frozenset({
     "CMAAD-503",
 })
 MP_CHECKS = frozenset({"CMAAD-302", "CMAAD-303", "CMAAD-304", "CMAAD-305"})
+HOST_CHECKS = frozenset({"CMAAD-601", "CMAAD-602", "CMAAD-603", "CMAAD-604", "CMAAD-605",
+                         "CMAAD-606"})
 # The checks the lab site decides (the rest skip there); each source's lab adds its own.
-LAB_CHECKS = DB_CHECKS | MP_CHECKS
-SEVERITY_OF_OUTCOME = ("passed", "skipped", "error", "failed")
+LAB_CHECKS = DB_CHECKS | MP_CHECKS | HOST_CHECKS
+# A skip because the object lacks the role (a site system that is no MP) ranks lowest.
+SEVERITY_OF_OUTCOME = ("not-applicable", "passed", "skipped", "error", "failed")
 
 
 @dataclass
@@ -27,6 +31,11 @@ class Case:
     outcome: str
     properties: dict[str, str]
     message: str = ""
+
+    @property
+    def not_applicable(self) -> bool:
+        """A skip because the object does not have the role the check is about."""
+        return self.outcome == "skipped" and "not-applicable:" in self.message
 
 
 @dataclass
@@ -47,9 +56,11 @@ class Report:
         for case in self.cases:
             check = case.properties["cm_check_id"]
             rank = SEVERITY_OF_OUTCOME.index
-            if check not in result or rank(case.outcome) > rank(result[check]):
-                result[check] = case.outcome
-        return result
+            outcome = "not-applicable" if case.not_applicable else case.outcome
+            if check not in result or rank(outcome) > rank(result[check]):
+                result[check] = outcome
+        return {check: "skipped" if worst == "not-applicable" else worst
+                for check, worst in result.items()}
 
     def with_worst(self, outcome: str) -> set[str]:
         """The check ids whose worst outcome is ``outcome``."""
@@ -94,3 +105,16 @@ def run_lab(pytester: pytest.Pytester, *args: str, subprocess: bool = False) -> 
     run = pytester.runpytest_subprocess if subprocess else pytester.runpytest
     result = run(*argv)
     return Report(result, parse_junit(junit) if junit.exists() else [])
+
+
+def require_driver18() -> None:
+    """Skip a test that needs Microsoft ODBC Driver 18 when it is missing; fail instead where
+    the environment says it must be there (``CMAAD_REQUIRE_DRIVER18=1``, set by scripts/test)."""
+    from pytest_cmaad.lab.tds.driver import INSTALL_HINT, driver18_available
+
+    if driver18_available():
+        return
+    reason = f"Microsoft ODBC Driver 18 for SQL Server is not installed: {INSTALL_HINT}"
+    if os.environ.get("CMAAD_REQUIRE_DRIVER18") == "1":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)

@@ -120,7 +120,7 @@ def test_header_names_sites_sources_and_origins(pytester: pytest.Pytester,
                                 "--collect-only")
     result.stdout.fnmatch_lines([
         "cmaad: 1 site(s), no config file, built-in suite on",
-        "cmaad site lab: site code LAB, lab scenario healthy, sources: sql, mp",
+        "cmaad site lab: site code LAB, lab scenario healthy, sources: sql, *mp, hosts",
         "  site_code = LAB (lab)",
         "  registered_ratio_min = 0.9 (option)",
         "  sync_max_age_minutes = 45 (env)",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import communication, discovery, mp, onboarding, registration, sync
+from . import communication, discovery, hosts, mp, onboarding, registration, sync
 from .registry import evaluate, registered_checks
 from .verdict import Verdict, describe_failure
 
@@ -12,6 +12,7 @@ __all__ = [
     "describe_failure",
     "discovery",
     "evaluate",
+    "hosts",
     "mp",
     "onboarding",
     "registered_checks",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..facts import DiscoveryRow, DiscoverySettings, StatusSummary
+from ..facts import DiscoveryRow, DiscoverySettings
+from ..sources.sitedb.collect import DISCOVERY_COMPONENT
 from .registry import Context, evaluator
 from .verdict import Verdict
 
@@ -49,28 +50,34 @@ def _max_age(ctx: Context, rows: list[DiscoveryRow]) -> tuple[timedelta, str]:
     return FULL_ONLY_MAX_AGE, "weekly full sync"
 
 
-@evaluator("CMAAD-202", "tenants", "discovery_settings", "discovery_status")
+@evaluator("CMAAD-202", "tenants", "discovery_settings")
 def discovery_recent(ctx: Context) -> Verdict:
-    """The last discovery is recent, and no error status message came after the last success."""
+    """The last discovery is recent, and no error status message came after the last success.
+
+    Status messages come from the site database; without it the last sync times decide alone.
+    """
     if skip := ctx.without_tenant():
         return skip
     settings: DiscoverySettings = ctx.fact("discovery_settings")
-    status: StatusSummary = ctx.fact("discovery_status")
+    status_fact = ctx.snapshot.facts.discovery_status
+    if status_fact is not None and status_fact.problem is not None:
+        return ctx.undecided(status_fact.problem.message, {})
+    status = status_fact.value if status_fact is not None else None
     enabled = _enabled(settings.rows)
     if not enabled:
         return ctx.nothing_to_check("Azure AD user discovery is disabled (see CMAAD-201)")
     max_age, basis = _max_age(ctx, enabled)
     times = [t for r in enabled for t in (r.last_full_sync_time, r.last_delta_sync_time) if t]
     last: datetime | None = max(times) if times else None
-    successes = [m.last_time for m in status.messages
-                 if m.message_id == SYNC_COMPLETED and m.last_time]
+    messages = status.messages if status is not None else []
+    successes = [m.last_time for m in messages if m.message_id == SYNC_COMPLETED and m.last_time]
     last_success = max(successes) if successes else None
-    errors = [m for m in status.messages if m.severity == "error" and m.last_time
+    errors = [m for m in messages if m.severity == "error" and m.last_time
               and (last_success is None or m.last_time > last_success)]
     observed = {
         "last_sync": last, "max_age_minutes": int(max_age.total_seconds() // 60),
         "max_age_basis": basis, "last_11802": last_success,
-        "messages": [m.model_dump() for m in status.messages],
+        "messages": [m.model_dump() for m in messages] if status is not None else None,
     }
     problems = []
     if last is None:
@@ -82,11 +89,13 @@ def discovery_recent(ctx: Context) -> Verdict:
     if errors:
         ids = ", ".join(f"{m.message_id} ×{m.count}" for m in errors)
         problems.append(f"{sum(m.count for m in errors)} error status messages from "
-                        f"{status.component} since the last success: {ids}")
+                        f"{DISCOVERY_COMPONENT} since the last success: {ids}")
     if problems:
         return ctx.failed("; ".join(problems), observed)
     assert last is not None
-    return ctx.passed(f"the last discovery ran {_age(ctx.now - last)} ago", observed)
+    note = "" if status is not None else " (no status messages read: the site database is not " \
+        "configured)"
+    return ctx.passed(f"the last discovery ran {_age(ctx.now - last)} ago{note}", observed)
 
 
 def _age(delta: timedelta) -> str:

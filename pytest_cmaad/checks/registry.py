@@ -69,6 +69,10 @@ class Context:
         """Nothing to decide: skipped, never a silent pass."""
         return self._verdict("skipped", f"nothing-to-check: {message}", reason="nothing-to-check")
 
+    def not_applicable(self, message: str) -> Verdict:
+        """The check is not about this object (e.g. a site system without that role)."""
+        return self._verdict("skipped", f"not-applicable: {message}", reason="not-applicable")
+
     def undecided(self, message: str, observed: Mapping[str, Any]) -> Verdict:
         """The facts are there but do not allow a decision: an error."""
         return self._verdict("error", message, observed=dict(observed))

@@ -45,6 +45,8 @@ def describe_failure(check: Check, verdict: Verdict) -> str:
             values = ", ".join(f"{k}={'NULL' if v is None else v}" for k, v in item.values.items())
             rid = f" (ResourceID {item.resource_id})" if item.resource_id is not None else ""
             lines.append(f"    {item.name}{rid}" + (f": {values}" if values else ""))
+    if verdict.source:
+        lines.append(f"  source: {verdict.source}")
     lines.append(f"  why: {check.why}")
     lines.append(f"  fix: {check.remediation}")
     lines.append(f"  see: {check.reference}")

@@ -29,6 +29,7 @@ CLIENT_APP_ID = "B1C2D3E4-F5A6-4B7C-8D9E-0F1A2B3C4D5E"
 CLOUD_SERVICE_ID = 16777217
 SITE_SERVER = "cm01.lab.contoso.test"
 MP_VERSION = "9132"
+MANAGEMENT_POINTS = ("mp01.lab.contoso.test", "mp02.lab.contoso.test")
 DISCOVERY_COMPONENT = "SMS_AZUREAD_DISCOVERY_AGENT"
 SEVERITY = {"info": 1073741824, "warning": -2147483648, "error": -1073741824}
 # The lab's own id for a failed discovery: real failure ids are not documented.

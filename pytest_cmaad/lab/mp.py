@@ -21,6 +21,8 @@ from typing import Literal
 from .pki import IssuedCert, LabCA
 
 Certificate = Literal["site-issued", "pki", "expired", "wrong-name"]
+# How often a server loop looks for shutdown: short, so that closing a lab is quick.
+POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -160,8 +162,8 @@ class LabManagementPoint:
 
     def _start(self, scheme: str, log: RequestLog, context: ssl.SSLContext | None) -> int:
         server = _MpServer(self, scheme, log, context)
-        threading.Thread(target=server.serve_forever, name=f"lab-mp-{scheme}",
-                         daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(POLL_SECONDS,),
+                         name=f"lab-mp-{scheme}", daemon=True).start()
         self._servers.append(server)
         return int(server.server_address[1])
 
@@ -217,15 +219,12 @@ def _server_context(cert: IssuedCert, client_ca: Path | None) -> ssl.SSLContext:
     return context
 
 
-def start_fleet(specs: tuple[MpSpec, ...], folder: Path, site_code: str, version: str,
-                https_enabled: bool) -> LabMpFleet:
+def start_fleet(specs: tuple[MpSpec, ...], root: LabCA, site_ca: LabCA, site_code: str,
+                version: str, https_enabled: bool, log: RequestLog) -> LabMpFleet:
     """Issue the certificates and start every MP; ``https_enabled`` follows the site's
     communication security (an HTTP-only site binds no certificate)."""
-    root = LabCA(folder, "Contoso Lab Root CA")
-    site_ca = LabCA(folder, "SMS Issuing")
-    bundle = folder / "lab-ca-bundle.pem"
+    bundle = root.folder / "lab-ca-bundle.pem"
     bundle.write_bytes(root.cert_pem + site_ca.cert_pem)
-    log = RequestLog()
     names = [spec.name for spec in specs]
     client_cert = None
     if any(spec.client_auth for spec in specs):

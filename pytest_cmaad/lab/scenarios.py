@@ -48,6 +48,14 @@ class LabScenario:
     mapped_collections: tuple[str, ...] = ("LAB00010", "LAB00011")
     declared_collections: tuple[str, ...] = ("LAB00010", "LAB00011")
     mps: tuple[MpSpec, ...] = HEALTHY_MPS
+    # Hosts: the sampled client, management point mp01 and the site server.
+    client_joined: bool = True
+    client_device_id_matches: bool = True
+    client_registers_with_aad: bool = True
+    mp_registers_with_aad: bool = True
+    client_wam_failure: bool = False
+    mp_token_service_exception: bool = False
+    sync_secret_unobtainable: bool = False
 
 
 HEALTHY = LabScenario(
@@ -121,6 +129,29 @@ SCENARIOS: dict[str, LabScenario] = {
         replace(HEALTHY, name="mp-down",
                 summary="mp02 does not answer at all.",
                 mps=_mps(mp02=MpSpec(MP02, "pki", down=True))),
+        replace(HEALTHY, name="client-not-joined",
+                summary="The sampled client is not Azure AD joined, so it registered "
+                        "without Azure AD auth.",
+                client_joined=False, client_registers_with_aad=False),
+        replace(HEALTHY, name="device-id-mismatch",
+                summary="The sampled client's dsregcmd DeviceId is not the AADDeviceID the "
+                        "site has for it (re-joined device).",
+                client_device_id_matches=False),
+        replace(HEALTHY, name="registration-without-aad",
+                summary="Clients register without Azure AD auth (Approval status 1; no AAD "
+                        "registrations at mp01).",
+                client_registers_with_aad=False, mp_registers_with_aad=False),
+        replace(HEALTHY, name="wam-failure",
+                summary="The sampled client gets no Azure AD token: WAM error 0xd0090016.",
+                client_wam_failure=True),
+        replace(HEALTHY, name="token-service-exception",
+                summary="mp01's token service throws FileLoadException (JWT assembly, "
+                        "0x80131040).",
+                mp_token_service_exception=True),
+        replace(HEALTHY, name="secret-unobtainable",
+                summary="The site server's sync cannot obtain the application secret (site "
+                        "expansion).",
+                sync_secret_unobtainable=True),
     )
 }
 

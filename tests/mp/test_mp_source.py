@@ -164,3 +164,16 @@ def test_mplist_parser() -> None:
 def test_mplist_parser_refuses_what_is_not_an_mplist(text: str, reason: str) -> None:
     with pytest.raises(MpListError, match=reason):
         parse_mplist(text)
+
+
+def test_unresolvable_mp_is_a_failed_check_with_one_line(tmp_path: Path) -> None:
+    """A name that does not resolve: no crash, a one-line reason, CMAAD-302 fails."""
+    from pytest_cmaad.sources.http import make_session
+    from pytest_cmaad.sources.mp.probe import MpTarget, Trust, probe
+
+    target = MpTarget("mp01.invalid", "http://mp01.invalid", "https://mp01.invalid")
+    report = probe(target, make_session({}), None, Trust(None, None, 3))
+    assert report.tls is None and report.tls_error
+    assert "\n" not in report.tls_error
+    assert report.mplist_http is not None and report.mplist_http.error
+    assert "\n" not in report.mplist_http.error
