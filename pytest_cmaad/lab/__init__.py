@@ -112,7 +112,7 @@ class LabSite:
             if self.mps.client_cert is not None:
                 servers["mp_client_cert"] = str(self.mps.client_cert)
         if self.adminservice is not None:
-            servers.update(adminservice=self.adminservice.url, adminservice_auth="basic",
+            servers.update(adminservice=self.adminservice.url, adminservice_auth="ntlm",
                            adminservice_user=ADMIN_USER,
                            adminservice_password_env=LAB_PASSWORD_ENV)
         if self.hosts is not None:

@@ -2,13 +2,15 @@
 
 ``GET /AdminService/wmi/<Class>`` answers OData JSON (``value`` plus ``@odata.nextLink`` pages)
 built from the same scenario database the site database source reads, so both sources see the
-same site. Basic authentication with the lab's reader account; every request is recorded.
+same site. The lab's reader account signs in with Windows authentication (a real NTLM
+handshake, checked by pyspnego as the acceptor) or with basic; every request is recorded.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets
 import sqlite3
 import ssl
@@ -23,6 +25,8 @@ from .pki import LabCA
 
 PAGE_SIZE = 2
 USER = r"LAB\cmaad-reader"
+# One password for every lab AdminService of the process: lab sites share the environment.
+PASSWORD = secrets.token_urlsafe(18)
 
 Row = dict[str, Any]
 
@@ -65,6 +69,8 @@ def _odata_value(column: str, value: Any) -> Any:
 class _Handler(BaseHTTPRequestHandler):
     server: _AdminServer
     protocol_version = "HTTP/1.1"
+    _ntlm: Any = None
+    _ntlm_done = False
 
     def log_message(self, format: str, *args: object) -> None:
         """Stay quiet: the request log is the record."""
@@ -77,14 +83,48 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _challenge(self, header: str | None = None) -> None:
+        self.send_response(401)
+        if header is not None:
+            self.send_header("WWW-Authenticate", header)
+        else:
+            self.send_header("WWW-Authenticate", "NTLM")
+            self.send_header("WWW-Authenticate", 'Basic realm="AdminService"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _signed_in(self) -> bool:
+        """Basic with the lab account, or an NTLM handshake over this connection."""
+        if self._ntlm_done:
+            return True
+        given = self.headers.get("Authorization") or ""
+        if given == self.server.expected_auth:
+            return True
+        scheme, _, token = given.partition(" ")
+        if scheme.lower() != "ntlm" or not token:
+            self._challenge()
+            return False
+        import spnego
+        from spnego.exceptions import SpnegoError
+
+        if self._ntlm is None:
+            self._ntlm = spnego.server(protocol="ntlm")
+        try:
+            answer = self._ntlm.step(base64.b64decode(token))
+        except (SpnegoError, ValueError):
+            self._ntlm = None
+            self._challenge()
+            return False
+        if not self._ntlm.complete:
+            self._challenge("NTLM " + base64.b64encode(answer or b"").decode())
+            return False
+        self._ntlm_done = True
+        return True
+
     def do_GET(self) -> None:
         """Answer a WMI class query, one page at a time."""
         self.server.log.add("GET", "adminservice", self.path)
-        if self.headers.get("Authorization") != self.server.expected_auth:
-            self.send_response(401)
-            self.send_header("WWW-Authenticate", 'Basic realm="AdminService"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+        if not self._signed_in():
             return
         parts = urlsplit(self.path)
         prefix = "/adminservice/wmi/"
@@ -137,8 +177,12 @@ class LabAdminService:
 
     def __init__(self, database: Path, ca: LabCA, host: str, log: RequestLog) -> None:
         self.host = host
-        self.password = secrets.token_urlsafe(18)
+        self.password = PASSWORD
         token = base64.b64encode(f"{USER}:{self.password}".encode()).decode()
+        users = ca.folder / "ntlm-users"
+        users.write_text(f"{USER.replace(chr(92), ':')}:{self.password}\n")
+        # pyspnego's NTLM acceptor reads its accounts from the file this variable names.
+        os.environ["NTLM_USER_FILE"] = str(users)
         cert = ca.issue((host,), stem="adminservice")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert.cert_path, cert.key_path)
