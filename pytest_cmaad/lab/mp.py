@@ -154,11 +154,21 @@ class LabManagementPoint:
                  log: RequestLog, tls: ssl.SSLContext | None) -> None:
         self.spec, self.site_code, self.version, self._peers = spec, site_code, version, peers
         self._servers: list[_MpServer] = []
+        self._reserved: list[socket.socket] = []
         if spec.down:
-            self.http_port, self.https_port = _closed_port(), _closed_port()
+            self.http_port, self.https_port = self._closed_port(), self._closed_port()
             return
         self.http_port = self._start("http", log, None)
-        self.https_port = self._start("https", log, tls) if tls is not None else _closed_port()
+        self.https_port = (self._start("https", log, tls) if tls is not None
+                           else self._closed_port())
+
+    def _closed_port(self) -> int:
+        """A port that refuses connections for as long as the lab runs: bound, never
+        listening, so no other server (another lab, another test process) can take it."""
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self._reserved.append(sock)
+        return int(sock.getsockname()[1])
 
     def _start(self, scheme: str, log: RequestLog, context: ssl.SSLContext | None) -> int:
         server = _MpServer(self, scheme, log, context)
@@ -178,16 +188,12 @@ class LabManagementPoint:
                 f"https://{self.spec.name}:{self.https_port}"]
 
     def close(self) -> None:
-        """Stop the listeners."""
+        """Stop the listeners and free the reserved ports."""
         for server in self._servers:
             server.shutdown()
             server.server_close()
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        for sock in self._reserved:
+            sock.close()
 
 
 @dataclass
