@@ -12,7 +12,7 @@ Severity = Literal["low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")
 
 Source = Literal["sql", "adminservice", "mp", "graph", "hosts"]
-Per = Literal["site", "mp", "client", "server"]
+Per = Literal["site", "mp", "client", "server", "group"]
 
 STEPS: dict[int, str] = {
     1: "onboarding",
@@ -229,6 +229,7 @@ _CHECKS = (
         "Dynamic or non-security groups cannot be written by the sync.",
         "Use an assigned security group.",
         REF_SYNC,
+        per="group",
     ),
     Check(
         "CMAAD-505", "The server app's service principal owns each target group.", 6, "high",
@@ -236,6 +237,7 @@ _CHECKS = (
         "The server app writes membership as the group's owner.",
         "Add the server app's service principal as an owner of the group.",
         REF_SYNC,
+        per="group",
     ),
     Check(
         "CMAAD-506", "Each group's device members match the collection's members with Azure "
@@ -243,6 +245,7 @@ _CHECKS = (
         "Drift means devices miss or keep policies scoped to the group.",
         "Run Synchronize Membership on the collection (full sync) and read the sync log.",
         REF_SYNC,
+        per="group",
     ),
     Check(
         "CMAAD-507", "Collection members' Azure AD device ids exist as Entra devices.", 6,

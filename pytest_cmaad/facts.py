@@ -391,6 +391,103 @@ class SchemaInventory(Model):
     roles: dict[str, str | None]
 
 
+class CollectionDevice(Model):
+    """An active client in a mapped collection, with its trusted AADDeviceID (or None)."""
+
+    resource_id: int
+    name: str | None
+    aad_device_id: str | None
+
+
+class CollectionMembers(Model):
+    """The members of one mapped or declared collection that the sync would write."""
+
+    collection_id: str
+    devices: list[CollectionDevice]
+
+
+class DirectoryRef(Model):
+    """A directory object as Graph names it (owner, member or device)."""
+
+    id: str
+    type: str
+    display_name: str | None = None
+    app_id: str | None = None
+    device_id: str | None = None
+
+
+class EntraGroup(Model):
+    """One target group in Entra: its kind, owners, and its device members against the
+    collections mapped to it.
+
+    ``found`` False means Graph answered 404 for the id. ``expected`` counts the collections'
+    members with an AADDeviceID that Entra knows (None: the site database was not read);
+    ``missing`` and ``extra`` are bounded samples named on the ConfigMgr and Entra side.
+    """
+
+    id: str
+    found: bool
+    display_name: str | None = None
+    security_enabled: bool | None = None
+    mail_enabled: bool | None = None
+    group_types: list[str] = Field(default_factory=list)
+    owners: list[DirectoryRef] = Field(default_factory=list)
+    collections: list[str] = Field(default_factory=list)
+    device_members: int = 0
+    other_members: int = 0
+    expected: int | None = None
+    missing: Offenders | None = None
+    extra: Offenders | None = None
+
+
+class EntraServerApp(Model):
+    """The ConfigMgr server app as Entra has it: service principal, permissions, secrets.
+
+    ``service_principal_id`` None means no service principal has the app id.
+    """
+
+    app_id: str
+    service_principal_id: str | None
+    display_name: str | None = None
+    app_roles: list[str] = Field(default_factory=list)
+    secret_expiries: list[datetime] = Field(default_factory=list)
+    application_found: bool = False
+
+
+class AuditEntry(Model):
+    """One directory audit entry of the server app changing a group's members."""
+
+    activity: str
+    time: datetime
+    group_id: str | None
+    target: str | None
+
+
+class AuditTrail(Model):
+    """Recent ``Add/Remove member from group`` entries initiated by the server app."""
+
+    since: datetime
+    total: int
+    entries: list[AuditEntry]
+
+
+class GraphDirectory(Model):
+    """Everything read from Microsoft Graph, compared where it must be, and what it cost.
+
+    ``device_ids`` counts the mapped collections' members with an AADDeviceID (None: the site
+    database was not read); ``unknown_devices`` samples those Entra does not know.
+    """
+
+    groups: list[EntraGroup]
+    device_ids: int | None
+    unknown_devices: Offenders | None
+    server_app: EntraServerApp | None
+    audit: AuditTrail | None
+    requests: int
+    throttled: int
+    waited_seconds: float
+
+
 class SiteFacts(Model):
     """Everything the checks may read about one site; None means no source gathered it."""
 
@@ -413,3 +510,4 @@ class SiteFacts(Model):
     site_info: Fact[SiteInfo] | None = None
     sampled_clients: Fact[list[ClientRecord]] | None = None
     hosts: Fact[HostsReport] | None = None
+    graph: Fact[GraphDirectory] | None = None

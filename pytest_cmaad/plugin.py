@@ -14,6 +14,8 @@ from .config import ConfigError, find_config_file, redact, resolve_site
 from .fixtures import cm_object, cm_site, cm_snapshot, cm_sql, cm_verdict  # noqa: F401
 from .keys import PROFILE_KEYS
 from .lab import LAB_SQL_MODES, SCENARIOS, LabSite, parse_lab_site
+from .outputs import add_output_options, configure_outputs, option, replay_sites, select
+from .parallel import register_xdist, shipped_sites
 from .sites import Site
 from .stash import RUN_KEY, Run
 
@@ -44,6 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     default=None, help="Active clients in the lab (default 300)")
     group.addoption("--cm-lab-collections", dest="cm_lab_collections", type=int, metavar="N",
                     default=None, help="Collections in the lab besides All Systems (default 4)")
+    add_output_options(group, parser)
     for key in PROFILE_KEYS:
         group.addoption(key.flag, dest=key.dest, metavar=key.metavar, default=None,
                         help=f"{key.help} (env {key.env})")
@@ -76,13 +79,20 @@ def pytest_configure(config: pytest.Config) -> None:
         "its id, severity, step and site become JUnit properties",
     )
     names = config.option.cm_site or config.getini("cm_site")
-    if not names:
+    if not names and not option(config, "cm_replay"):
+        given = [f"--{n.replace('_', '-')}" for n in ("cm_evidence", "cm_waivers", "cm_fail_on")
+                 if getattr(config.option, n, None)]
+        if given:
+            raise pytest.UsageError(f"{given[0]} needs sites: add --cm-site=NAME (or "
+                                    "--cm-replay FILE)")
         return
     try:
         run = _make_run(config, list(names))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[RUN_KEY] = run
+    configure_outputs(config, run)
+    register_xdist(config)
     if run.builtin and config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = []
 
@@ -102,6 +112,13 @@ def _make_run(config: pytest.Config, names: list[str]) -> Run:
     options = {key.name: getattr(config.option, key.dest) for key in PROFILE_KEYS}
     builtin = not (config.option.cm_no_builtin or config.getini("cm_no_builtin"))
     run = Run(sites={}, config_file=config_file, builtin=builtin)
+    # Replayed or shipped by the pytest-xdist controller: nothing is built or contacted.
+    ready = shipped_sites(config)
+    ready = select(ready, names, "the controller") if ready is not None else replay_sites(
+        config, names)
+    if ready is not None:
+        run.sites = ready
+        return run
     for name in names:
         try:
             scenario = parse_lab_site(name)

@@ -17,6 +17,7 @@ from .facts import Fact, SiteFacts
 from .lab import LabSite
 from .snapshot import SiteSnapshot, SourceState
 from .sources.adminservice import collect as collect_adminservice
+from .sources.graph import collect as collect_graph
 from .sources.hosts.collect import collect_hosts
 from .sources.hosts.urls import client_names
 from .sources.mp import collect as collect_mp
@@ -58,6 +59,11 @@ class Site:
             self._snapshot = collect_snapshot(self)
         return self._snapshot
 
+    @property
+    def collected_snapshot(self) -> SiteSnapshot | None:
+        """The snapshot if it has been collected (or replayed), without collecting it."""
+        return self._snapshot
+
 
 @dataclass(frozen=True)
 class SourceResult:
@@ -69,6 +75,9 @@ class SourceResult:
 
 
 Collector = Callable[[Site, datetime], SourceResult]
+# Facts a later source builds on that grow with the site: they stay out of the snapshot (the
+# later source keeps what the checks need of them, bounded).
+TRANSIENT_FACTS = frozenset({"collection_members"})
 
 
 def collect_sql(site: Site, now: datetime) -> SourceResult:
@@ -89,6 +98,7 @@ COLLECTORS: dict[str, Collector] = {
     "sql": collect_sql,
     "adminservice": collect_adminservice,
     "mp": collect_mp,
+    "graph": collect_graph,
     "hosts": collect_hosts,
 }
 
@@ -114,7 +124,8 @@ def collect_snapshot(site: Site, now: datetime | None = None) -> SiteSnapshot:
                     disagreements.extend(compare(name, site.collected[name], fact))
                     continue
                 site.collected[name] = fact
-                facts[name] = fact.model_dump()
+                if name not in TRANSIENT_FACTS:
+                    facts[name] = fact.model_dump()
             for kind, found in result.objects.items():
                 objects[kind] = sorted(set(objects.get(kind, [])) | set(found))
     return SiteSnapshot(

@@ -18,7 +18,9 @@ MP_CHECKS = frozenset({"CMAAD-302", "CMAAD-303", "CMAAD-304", "CMAAD-305"})
 HOST_CHECKS = frozenset({"CMAAD-601", "CMAAD-602", "CMAAD-603", "CMAAD-604", "CMAAD-605",
                          "CMAAD-606"})
 # The checks the lab site decides (the rest skip there); each source's lab adds its own.
-LAB_CHECKS = DB_CHECKS | MP_CHECKS | HOST_CHECKS
+GRAPH_CHECKS = frozenset({"CMAAD-504", "CMAAD-505", "CMAAD-506", "CMAAD-507", "CMAAD-508",
+                          "CMAAD-509"})
+LAB_CHECKS = DB_CHECKS | MP_CHECKS | HOST_CHECKS | GRAPH_CHECKS
 # A skip because the object lacks the role (a site system that is no MP) ranks lowest.
 SEVERITY_OF_OUTCOME = ("not-applicable", "passed", "skipped", "error", "failed")
 

@@ -120,7 +120,7 @@ def test_header_names_sites_sources_and_origins(pytester: pytest.Pytester,
                                 "--collect-only")
     result.stdout.fnmatch_lines([
         "cmaad: 1 site(s), no config file, built-in suite on",
-        "cmaad site lab: site code LAB, lab scenario healthy, sources: sql, *mp, hosts",
+        "cmaad site lab: site code LAB, lab scenario healthy, sources: sql, *mp, graph, hosts",
         "  site_code = LAB (lab)",
         "  registered_ratio_min = 0.9 (option)",
         "  sync_max_age_minutes = 45 (env)",
@@ -159,3 +159,11 @@ def test_config_file_errors_stop_the_run(pytester: pytest.Pytester, toml: str, m
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
     assert len(result.stderr.lines) <= 2
+
+
+def test_output_options_without_a_site_are_a_usage_error(pytester: pytest.Pytester) -> None:
+    """--cm-evidence with nothing to check says so instead of writing nothing."""
+    result = pytester.runpytest("--cm-evidence=out")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --cm-evidence needs sites: add --cm-site=NAME (or "
+                                 "--cm-replay FILE)"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import communication, discovery, hosts, mp, onboarding, registration, sync
+from . import communication, discovery, graph, hosts, mp, onboarding, registration, sync
 from .registry import evaluate, registered_checks
 from .verdict import Verdict, describe_failure
 
@@ -12,6 +12,7 @@ __all__ = [
     "describe_failure",
     "discovery",
     "evaluate",
+    "graph",
     "hosts",
     "mp",
     "onboarding",

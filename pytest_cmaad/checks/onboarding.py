@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from ..facts import AadApp, AppSecret, ClientAuth, Tenant
 from .registry import Context, evaluator
@@ -70,10 +71,35 @@ def server_secret_valid(ctx: Context) -> Verdict:
         return ctx.nothing_to_check("no server app (see CMAAD-102)")
     secrets: list[AppSecret] = ctx.fact("app_secrets")
     expiry = {s.app_id: s.secret_key_expiry for s in secrets}
+    decided_by = "sql"
+    graph = _graph_expiries(ctx)
+    if graph:
+        # Entra's passwordCredentials are the truth; the database only mirrors them.
+        expiry.update({a.id: graph[a.client_id.lower()] for a in servers
+                       if a.client_id and a.client_id.lower() in graph})
+        decided_by = "graph"
     days = int(ctx.expect("secret_expiry_warn_days"))
     horizon = ctx.now + timedelta(days=days)
-    observed = {"warn_days": days,
+    observed = {"warn_days": days, "decided_by": decided_by,
                 "expiry": {a.name or str(a.id): expiry.get(a.id) for a in servers}}
+    verdict = _secret_verdict(ctx, servers, expiry, days, horizon, observed)
+    if decided_by == "graph":
+        return verdict.model_copy(update={
+            "source": "graph", "message": f"{verdict.message} (Entra passwordCredentials)"})
+    return verdict
+
+
+def _graph_expiries(ctx: Context) -> dict[str, datetime]:
+    """The latest secret end time of the server app as Graph read it, by app id."""
+    fact = ctx.snapshot.facts.graph
+    app = fact.value.server_app if fact is not None and fact.value is not None else None
+    if app is None or not app.secret_expiries:
+        return {}
+    return {app.app_id.lower(): max(app.secret_expiries)}
+
+
+def _secret_verdict(ctx: Context, servers: list[AadApp], expiry: dict[int, datetime | None],
+                    days: int, horizon: datetime, observed: dict[str, Any]) -> Verdict:
     unknown = [a for a in servers if expiry.get(a.id) is None]
     if unknown:
         return ctx.undecided(

@@ -87,7 +87,7 @@ class Context:
 
 Evaluate = Callable[[Context], Verdict]
 OBJECT_NAMES = {"site": "site", "mp": "management point", "client": "sampled client",
-                "server": "site system"}
+                "server": "site system", "group": "target group"}
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from ..sources.sitedb.database import Database, OdbcDatabase, SqliteDatabase
 from . import build
 from .adminservice import USER as ADMIN_USER
 from .adminservice import LabAdminService
+from .entra import scenario_directory
+from .graph import READER_APP_ID, Knobs, LabEntra
 from .hosts import LabHosts, build_hosts
 from .mp import LabMpFleet, RequestLog, start_fleet
 from .pki import LabCA
@@ -31,8 +33,11 @@ if TYPE_CHECKING:
 LabSql = Literal["sqlite3", "odbc", "tds", "none"]
 LAB_SQL_MODES: tuple[LabSql, ...] = ("sqlite3", "odbc", "tds", "none")
 LAB_PASSWORD_ENV = "CMAAD_LAB_ADMINSERVICE_PASSWORD"
+LAB_SECRET_ENV = "CMAAD_LAB_CLIENT_SECRET"
+LAB_WRONG_SECRET_ENV = "CMAAD_LAB_WRONG_CLIENT_SECRET"
 
-__all__ = ["LAB_SQL_MODES", "SCENARIOS", "LabScenario", "LabSite", "parse_lab_site"]
+__all__ = ["LAB_SECRET_ENV", "LAB_SQL_MODES", "LAB_WRONG_SECRET_ENV", "SCENARIOS",
+           "LabScenario", "LabSite", "parse_lab_site"]
 
 
 @dataclass
@@ -55,6 +60,7 @@ class LabSite:
     log: RequestLog = field(default_factory=RequestLog, repr=False)
     sql_endpoint: LabTdsEndpoint | None = field(default=None, repr=False)
     hosts: LabHosts | None = field(default=None, repr=False)
+    entra: LabEntra | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, scenario: LabScenario, folder: Path, sql_mode: LabSql = "sqlite3",
@@ -89,12 +95,26 @@ class LabSite:
         self.adminservice = LabAdminService(self.database, root, build.SITE_SERVER, self.log)
         self.closers.append(self.adminservice.close)
         os.environ[LAB_PASSWORD_ENV] = self.adminservice.password
+        self.start_entra(root)
+
+    def start_entra(self, ca: LabCA) -> None:
+        """Start the identity provider and Graph; put the reader app's secret (a wrong one
+        when the scenario says so) in the process environment."""
+        s = self.scenario
+        directory = scenario_directory(s, self.database, datetime.now(timezone.utc))
+        knobs = Knobs(throttle_share=s.graph_throttle_share, reader_secret=s.graph_reader_secret)
+        # Its own log: the token endpoint and $batch are POSTs, the other stand-ins get GETs.
+        self.entra = LabEntra(directory, ca, RequestLog(), knobs)
+        self.closers.append(self.entra.close)
+        os.environ[LAB_SECRET_ENV] = self.entra.secret
+        os.environ[LAB_WRONG_SECRET_ENV] = "not-" + self.entra.secret
 
     @property
     def addresses(self) -> dict[str, str]:
         """Where the lab's host names live: every one on loopback."""
         names = [mp.spec.name for mp in self.mps.mps] if self.mps else []
-        return {name: "127.0.0.1" for name in [*names, build.SITE_SERVER]}
+        pinned = {name: "127.0.0.1" for name in [*names, build.SITE_SERVER]}
+        return {**pinned, **(self.entra.addresses if self.entra else {})}
 
     @property
     def odbc_connection_string(self) -> str:
@@ -117,6 +137,12 @@ class LabSite:
                            adminservice_password_env=LAB_PASSWORD_ENV)
         if self.hosts is not None:
             servers.update(self.hosts.profile())
+        if self.entra is not None:
+            servers.update(client_id=READER_APP_ID, auth="client-secret",
+                           client_secret_env=LAB_WRONG_SECRET_ENV
+                           if self.scenario.graph_reader_secret == "wrong" else LAB_SECRET_ENV,
+                           authority=self.entra.authority,
+                           graph_url=self.entra.graph_url)
         if self.sql_mode == "none":
             sql = None
         return {

@@ -56,6 +56,18 @@ class LabScenario:
     client_wam_failure: bool = False
     mp_token_service_exception: bool = False
     sync_secret_unobtainable: bool = False
+    # Entra ID and Graph (collections are named by id; the first group gets the drift).
+    graph_groups_missing: tuple[str, ...] = ()
+    graph_groups_dynamic: tuple[str, ...] = ()
+    graph_groups_not_security: tuple[str, ...] = ()
+    graph_server_app_owner: bool = True
+    graph_app_roles: tuple[str, ...] = ("Directory.Read.All",)
+    graph_missing_members: int = 0
+    graph_extra_members: int = 0
+    graph_unknown_devices: int = 0
+    graph_audit_entries: bool = True
+    graph_throttle_share: float = 0.0
+    graph_reader_secret: str = "valid"
 
 
 HEALTHY = LabScenario(
@@ -152,6 +164,44 @@ SCENARIOS: dict[str, LabScenario] = {
                 summary="The site server's sync cannot obtain the application secret (site "
                         "expansion).",
                 sync_secret_unobtainable=True),
+        replace(HEALTHY, name="group-dynamic",
+                summary="A target group has dynamic membership: the sync cannot write it.",
+                graph_groups_dynamic=("LAB00011",)),
+        replace(HEALTHY, name="group-missing",
+                summary="A mapped group was deleted from Entra.",
+                graph_groups_missing=("LAB00011",)),
+        replace(HEALTHY, name="group-not-security",
+                summary="A target group is not security-enabled.",
+                graph_groups_not_security=("LAB00010",)),
+        replace(HEALTHY, name="server-app-not-owner",
+                summary="The server app's service principal owns no target group, and has no "
+                        "member write permission either.",
+                graph_server_app_owner=False),
+        replace(HEALTHY, name="graph-permissions-missing",
+                summary="The server app lacks Directory.Read.All (no admin consent).",
+                graph_app_roles=()),
+        replace(HEALTHY, name="membership-drift",
+                summary="A group misses 7 of the collection's devices and has 3 strays.",
+                graph_missing_members=7, graph_extra_members=3),
+        replace(HEALTHY, name="devices-unknown",
+                summary="5 collection members' AAD device ids are not Entra devices "
+                        "(deleted or stale registrations).",
+                graph_unknown_devices=5),
+        replace(HEALTHY, name="audit-trail-empty",
+                summary="The directory audit log has no member changes by the server app.",
+                graph_audit_entries=False),
+        replace(HEALTHY, name="graph-throttling",
+                summary="Graph answers 30% of requests with 429 and Retry-After: the verdicts "
+                        "stay healthy, the request count grows.",
+                graph_throttle_share=0.3),
+        replace(HEALTHY, name="graph-wrong-secret",
+                summary="The reader app's secret is wrong (AADSTS7000215): Graph checks "
+                        "cannot be decided.",
+                graph_reader_secret="wrong"),
+        replace(HEALTHY, name="graph-secret-expired",
+                summary="The reader app's secret expired (AADSTS7000222): Graph checks "
+                        "cannot be decided.",
+                graph_reader_secret="expired"),
     )
 }
 

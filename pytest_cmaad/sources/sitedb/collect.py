@@ -13,6 +13,8 @@ from ...facts import (
     BuildCount,
     ClientAuth,
     ClientRecord,
+    CollectionDevice,
+    CollectionMembers,
     CollectionRef,
     DiscoveryRow,
     DiscoverySettings,
@@ -65,7 +67,7 @@ FACT_NAMES = (
     "schema_inventory", "tenants", "applications", "app_secrets", "client_auth",
     "security_mode", "discovery_settings", "discovery_status", "registration",
     "tenant_registration", "heartbeat_only", "os_builds", "sync_settings", "group_mappings",
-    "management_points", "site_info", "sampled_clients",
+    "management_points", "site_info", "sampled_clients", "collection_members",
 )
 # At most this many client names (from client_hosts) are looked up in the database.
 MAX_SAMPLED_CLIENTS = 100
@@ -121,6 +123,7 @@ class SiteDbCollector:
             "management_points": self._management_points,
             "site_info": self._site_info,
             "sampled_clients": self._sampled_clients,
+            "collection_members": lambda: self._collection_members(facts),
         }
         for name in FACT_NAMES:
             facts[name] = self._fact(steps[name])
@@ -353,6 +356,20 @@ class SiteDbCollector:
         rows = self._rows(q.SAMPLED_CLIENTS, tuple(self.client_names),
                           names=q.markers(len(self.client_names)), **self._client_keys())
         return [ClientRecord(**row) for row in rows]
+
+    def _collection_members(self, facts: dict[str, Fact[Any]]) -> list[CollectionMembers]:
+        mappings: GroupMappings | None = facts["group_mappings"].value
+        mapped = {m.collection_id.upper() for m in mappings.mappings} if mappings else set()
+        wanted = sorted(mapped | {c.upper() for c in self.declared})
+        if not wanted:
+            return []
+        rows = self._rows(q.COLLECTION_MEMBERS, tuple(wanted),
+                          collections=q.markers(len(wanted)), **self._client_keys())
+        found: dict[str, list[CollectionDevice]] = {c: [] for c in wanted}
+        for row in rows:
+            collection = row.pop("collection_id").upper()
+            found.setdefault(collection, []).append(CollectionDevice(**row))
+        return [CollectionMembers(collection_id=c, devices=d) for c, d in found.items()]
 
 
 def _offenders(rows: list[dict[str, Any]], *value_columns: str) -> Offenders:

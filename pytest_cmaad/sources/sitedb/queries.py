@@ -245,9 +245,23 @@ SAMPLED_CLIENTS = _q(
     ("heartbeat_tenant_id", "guid"),
 )
 
+# Active members of the mapped and declared collections, with their trusted AADDeviceID:
+# grows with the collections, but stays one query.
+COLLECTION_MEMBERS = _q(
+    "collection_members",
+    """SELECT fcm.CollectionID, s.ResourceID, s.Name0, k.AADDeviceID
+    FROM v_FullCollectionMembership fcm
+    JOIN v_R_System s ON s.ResourceID = fcm.ResourceID
+    LEFT JOIN ClientKeyData k ON k.SMSID = s.SMS_Unique_Identifier0 AND {trusted}
+    WHERE fcm.CollectionID IN ({collections}) AND {active}
+    ORDER BY fcm.CollectionID, s.ResourceID""",
+    ("collection_id", "str"), ("resource_id", "int"), ("name", "str"),
+    ("aad_device_id", "guid"),
+)
+
 ALL_QUERIES: tuple[Query, ...] = (
     SCHEMA, TENANTS, APPLICATIONS, APP_SECRETS, TOP_SITE, SECURITY_MODE, DISCOVERY_SETTINGS,
     DISCOVERY_STATUS, REGISTRATION, UNREGISTERED_SAMPLE, TENANT_COUNTS, TENANT_SAMPLE,
     HEARTBEAT_ONLY, BUILDS, BUILD_SAMPLE, SYNC_SETTINGS, GROUP_MAPPINGS, COLLECTIONS,
-    MANAGEMENT_POINTS, SITE_INFO, SAMPLED_CLIENTS,
+    MANAGEMENT_POINTS, SITE_INFO, SAMPLED_CLIENTS, COLLECTION_MEMBERS,
 )
