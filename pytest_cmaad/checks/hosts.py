@@ -86,12 +86,34 @@ def _offender(host: HostReport, **values: str | int | bool | None) -> Offenders:
     return Offenders(total=1, sample=[Offender(name=host.id, values=dict(values))])
 
 
+def _logs_unlisted(ctx: Context, host: HostReport) -> Verdict | None:
+    """The error when the host's logs could not be listed at all."""
+    if host.logs_problem is None:
+        return None
+    return ctx.undecided(host.logs_problem.message, _observed(host, None))
+
+
+def _unreadable(ctx: Context, host: HostReport, log: HostLog) -> Verdict | None:
+    """The error when a log is there but could not be read."""
+    if log.problem is None:
+        return None
+    return ctx.undecided(
+        f"{host.id}: cannot read {log.path}: {log.problem}; give the account that runs "
+        "the checks read access to the ConfigMgr logs", _observed(host, log))
+
+
+def _no_client_folder(ctx: Context, host: HostReport, folder: LogFolder | None) -> Verdict:
+    return ctx.undecided(f"{host.id}: no ConfigMgr client log folder found (looked in "
+                         f"{_looked(folder)}); is the ConfigMgr client installed?",
+                         _observed(host, None))
+
+
 def _readable_log(ctx: Context, host: HostReport, role: str, name: str
                   ) -> tuple[HostLog | None, LogFolder | None, Verdict | None]:
     """The log ``name`` of ``role`` on ``host``, or the verdict that says why there is none
     (an error: the folder or the file is missing, or unreadable)."""
-    if host.logs_problem is not None:
-        return None, None, ctx.undecided(host.logs_problem.message, _observed(host, None))
+    if (unlisted := _logs_unlisted(ctx, host)) is not None:
+        return None, None, unlisted
     folder = _folder(host, role)
     if folder is None or folder.path is None:
         return None, folder, None
@@ -100,11 +122,7 @@ def _readable_log(ctx: Context, host: HostReport, role: str, name: str
         return None, folder, ctx.undecided(
             f"{host.id}: no {name} in {folder.path}; check the ConfigMgr "
             f"{'client' if role == 'client' else 'role'} on the host", _observed(host, None))
-    if log.problem is not None:
-        return None, folder, ctx.undecided(
-            f"{host.id}: cannot read {log.path}: {log.problem}; give the account that runs "
-            "the checks read access to the ConfigMgr logs", _observed(host, log))
-    return log, folder, None
+    return log, folder, _unreadable(ctx, host, log)
 
 
 def _looked(folder: LogFolder | None) -> str:
@@ -241,9 +259,7 @@ def client_registered_with_aad(ctx: Context) -> Verdict:
     if problem is not None:
         return problem
     if log is None:
-        return ctx.undecided(f"{host.id}: no ConfigMgr client log folder found (looked in "
-                             f"{_looked(folder)}); is the ConfigMgr client installed?",
-                             _observed(host, None))
+        return _no_client_folder(ctx, host, folder)
     registered = _latest(log, "registered")
     if registered is None:
         pending = _latest(log, "not_registered")
@@ -270,13 +286,11 @@ def client_token(ctx: Context) -> Verdict:
     host = _host(ctx, "client")
     if isinstance(host, Verdict):
         return host
-    if host.logs_problem is not None:
-        return ctx.undecided(host.logs_problem.message, _observed(host, None))
+    if (unlisted := _logs_unlisted(ctx, host)) is not None:
+        return unlisted
     folder = _folder(host, "client")
     if folder is None or folder.path is None:
-        return ctx.undecided(f"{host.id}: no ConfigMgr client log folder found (looked in "
-                             f"{_looked(folder)}); is the ConfigMgr client installed?",
-                             _observed(host, None))
+        return _no_client_folder(ctx, host, folder)
     record = _client_record(ctx, host)
     version = (record.client_version if record else None) or _site_version(ctx)
     expected = plan.token_log_for(plan.build_number(version))
@@ -287,9 +301,8 @@ def client_token(ctx: Context) -> Verdict:
         return ctx.nothing_to_check(
             f"{host.id}: no {expected or ' or '.join(plan.TOKEN_LOGS)} in {folder.path}{also}: "
             "the client has not asked for an Azure AD token (see CMAAD-601)")
-    if log.problem is not None:
-        return ctx.undecided(f"{host.id}: cannot read {log.path}: {log.problem}",
-                             _observed(host, log))
+    if (unreadable := _unreadable(ctx, host, log)) is not None:
+        return unreadable
     last = _latest(log, "token_ok", "wam_failure", "mfa_required")
     failures = log.counts.get("wam_failure", 0) + log.counts.get("mfa_required", 0)
     if last is None:
@@ -393,8 +406,8 @@ def sync_log(ctx: Context) -> Verdict:
     host = _host(ctx, "server")
     if isinstance(host, Verdict):
         return host
-    if host.logs_problem is not None:
-        return ctx.undecided(host.logs_problem.message, _observed(host, None))
+    if (unlisted := _logs_unlisted(ctx, host)) is not None:
+        return unlisted
     folder = _folder(host, "site")
     if folder is None or folder.path is None:
         return ctx.not_applicable(
@@ -409,9 +422,8 @@ def sync_log(ctx: Context) -> Verdict:
             f"{host.id}: no {expected} in {folder.path} ({why}; found only {others}, which "
             "this version no longer writes); check the site's version and logging",
             _observed(host, None, version=version))
-    if log.problem is not None:
-        return ctx.undecided(f"{host.id}: cannot read {log.path}: {log.problem}",
-                             _observed(host, log))
+    if (unreadable := _unreadable(ctx, host, log)) is not None:
+        return unreadable
     last = _latest(log, "success", "secret_error", "secret_rejected")
     if last is None:
         return ctx.nothing_to_check(f"{host.id}: no sync outcome in the last "

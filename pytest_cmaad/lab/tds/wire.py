@@ -9,6 +9,7 @@ import select
 import socket
 import ssl
 import struct
+from collections.abc import Callable
 
 SQL_BATCH = 0x01
 RPC = 0x03
@@ -59,37 +60,34 @@ class Transport:
 
     def start_tls_first(self, context: ssl.SSLContext) -> None:
         """TDS 8.0: the TLS handshake runs directly on the socket, before any TDS packet."""
-        tls = context.wrap_bio(self._tls_in, self._tls_out, server_side=True)
-        while True:
-            try:
-                tls.do_handshake()
-                break
-            except ssl.SSLWantReadError:
-                self._flush_raw(self._tls_out.read())
-                data = self.sock.recv(_CHUNK)
-                if not data:
-                    raise ConnectionClosed from None
-                self._tls_in.write(data)
-        self._flush_raw(self._tls_out.read())
-        self._started(tls)
+        self._handshake(context, self._flush_raw, self._receive_raw)
 
     def start_tls_in_prelogin(self, context: ssl.SSLContext) -> None:
         """TDS 7.x: handshake records travel inside PRELOGIN packets, both ways."""
+        self._handshake(context, self._send_prelogin, lambda: self.read_message()[2])
+
+    def _handshake(self, context: ssl.SSLContext, send: Callable[[bytes], None],
+                   receive: Callable[[], bytes]) -> None:
         tls = context.wrap_bio(self._tls_in, self._tls_out, server_side=True)
         while True:
             try:
                 tls.do_handshake()
                 break
             except ssl.SSLWantReadError:
-                pending = self._tls_out.read()
-                if pending:
-                    self.send_message(PRELOGIN, pending, 4096, 0)
-                _kind, _status, payload = self.read_message()
-                self._tls_in.write(payload)
-        pending = self._tls_out.read()
-        if pending:
-            self.send_message(PRELOGIN, pending, 4096, 0)
+                send(self._tls_out.read())
+                self._tls_in.write(receive())
+        send(self._tls_out.read())
         self._started(tls)
+
+    def _send_prelogin(self, data: bytes) -> None:
+        if data:
+            self.send_message(PRELOGIN, data, 4096, 0)
+
+    def _receive_raw(self) -> bytes:
+        data = self.sock.recv(_CHUNK)
+        if not data:
+            raise ConnectionClosed from None
+        return data
 
     def stop_tls(self) -> None:
         """Back to plaintext (login-only encryption ends right after LOGIN7)."""

@@ -128,6 +128,8 @@ DISCOVERY: Columns = {"CloudServiceId": ("cloud_service_id", "int"),
              "DeltaSyncInterval": ("delta_sync_interval", "int"),
              "LastFullSyncTime": ("last_full_sync_time", "datetime"),
              "LastDeltaSyncTime": ("last_delta_sync_time", "datetime")}
+# Properties read from a class that several facts use; never SecretKey or SecretKeyForSCP.
+SELECTS: dict[str, Columns] = {"SMS_AAD_Application_Ex": {**APPLICATION, **SECRET}}
 SYNC: Columns = {k: v for k, v in DISCOVERY.items() if k != "AgentType"}
 MAPPING: Columns = {"CollectionSiteID": ("collection_id", "str"),
            "AADGroupID": ("group_id", "guid"),
@@ -141,6 +143,7 @@ class AdminServiceCollector:
 
     def __init__(self, reader: Reader, declared: list[str]) -> None:
         self.reader, self.declared = reader, declared
+        self._classes: dict[str, list[dict[str, Any]] | AdminServiceError] = {}
 
     def facts(self) -> dict[str, Fact[Any]]:
         """Every fact; a failing class spoils only the facts built from it."""
@@ -159,7 +162,16 @@ class AdminServiceCollector:
         return result
 
     def _read(self, wmi_class: str, columns: Columns) -> list[dict[str, Any]]:
-        rows = self.reader.rows(wmi_class, select=",".join(columns))
+        """A class's instances, read once per collection (several facts share a class)."""
+        if wmi_class not in self._classes:
+            select = SELECTS.get(wmi_class, columns)
+            try:
+                self._classes[wmi_class] = self.reader.rows(wmi_class, select=",".join(select))
+            except AdminServiceError as exc:
+                self._classes[wmi_class] = exc
+        rows = self._classes[wmi_class]
+        if isinstance(rows, AdminServiceError):
+            raise rows
         return [_typed(row, columns, wmi_class) for row in rows]
 
     def _tenants(self) -> list[Tenant]:
